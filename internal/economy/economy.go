@@ -1,0 +1,443 @@
+// Package economy holds the rules of the gifting economy — the economy file —
+// and the pure functions that apply them (the calculator).
+//
+// Every number of the economy (diamond value, gift→diamond rate, commission,
+// withdrawal minimum and limits, price books, gift catalog …) is read from an
+// economy file. The "seed" preset, embedded in the binary, reproduces the
+// product brief. No rule of the economy is written as a literal anywhere else
+// in glint.
+package economy
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/govalues/decimal"
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/glint-economy/glint/internal/money"
+)
+
+//go:embed seed.toml
+var seedFile []byte
+
+// SeedFile returns the embedded seed preset exactly as shipped, comments
+// included.
+func SeedFile() []byte { return bytes.Clone(seedFile) }
+
+// Seed returns the parsed seed preset. It panics if the embedded file is
+// invalid, which the tests rule out.
+func Seed() *Economy {
+	e, err := Parse(seedFile)
+	if err != nil {
+		panic(fmt.Sprintf("economy: embedded seed preset is invalid: %v", err))
+	}
+	return e
+}
+
+// Economy is a parsed and validated economy file.
+type Economy struct {
+	Name     string      `toml:"name"`
+	Diamond  Diamond     `toml:"diamond"`
+	Gifting  Gifting     `toml:"gifting"`
+	Cashout  Cashout     `toml:"cashout"`
+	Bans     Bans        `toml:"bans"`
+	Tax      Tax         `toml:"tax"`
+	Viewers  Viewers     `toml:"viewers"`
+	Packages []PriceBook `toml:"packages"`
+	Gifts    []Gift      `toml:"gifts"`
+
+	// Raw is the file the economy was parsed from.
+	Raw []byte `toml:"-"`
+
+	gifts map[string]*Gift
+}
+
+// Diamond is the value of one diamond.
+type Diamond struct {
+	Value    decimal.Decimal `toml:"value"`
+	Currency money.Asset     `toml:"currency"`
+}
+
+// Gifting holds the rules of sending gifts.
+type Gifting struct {
+	DiamondsPerCoin   decimal.Decimal `toml:"diamonds_per_coin"`
+	MaxQuantity       int64           `toml:"max_quantity"`
+	StreakIdleTimeout Duration        `toml:"streak_idle_timeout"`
+}
+
+// Cashout holds the rules of turning diamonds into money.
+type Cashout struct {
+	Commission        decimal.Decimal `toml:"commission"`
+	MinimumDiamonds   string          `toml:"minimum_diamonds"`
+	MaxWithdrawals    int             `toml:"max_withdrawals"`
+	Period            Duration        `toml:"period"`
+	MaxPerPeriod      Money           `toml:"max_per_period"`
+	Methods           []string        `toml:"methods"`
+	HoldingPeriodDays int             `toml:"holding_period_days"`
+	KYCRequired       bool            `toml:"kyc_required"`
+	LockFXAtRequest   bool            `toml:"lock_fx_at_request"`
+
+	// MinimumMilli is MinimumDiamonds in milli-diamonds, set by validation.
+	MinimumMilli int64 `toml:"-"`
+}
+
+// Bans holds the policy for banned accounts.
+type Bans struct {
+	AppealWindowDays int `toml:"appeal_window_days"`
+}
+
+// Tax holds the tax-reporting rules.
+type Tax struct {
+	StatementThreshold Money `toml:"statement_threshold"`
+}
+
+// Viewers holds the rules that protect viewers.
+type Viewers struct {
+	DailySpendCap int64 `toml:"daily_spend_cap"`
+}
+
+// PriceBook is the list of coin packages sold on one channel in one currency.
+type PriceBook struct {
+	Channel  string  `toml:"channel"`
+	Currency string  `toml:"currency"`
+	Prices   []Price `toml:"prices"`
+}
+
+// Price is one coin package of a price book.
+type Price struct {
+	Coins int64  `toml:"coins"`
+	Price string `toml:"price"`
+}
+
+// Gift is one entry of the gift catalog.
+type Gift struct {
+	ID          string           `toml:"id"`
+	Name        string           `toml:"name"`
+	Coins       int64            `toml:"coins"`
+	Streakable  bool             `toml:"streakable"`
+	DiamondRate *decimal.Decimal `toml:"diamond_rate,omitempty"`
+}
+
+// Money is an exact amount of a currency, written "<decimal> <CUR>" in the file.
+type Money struct {
+	Units    int64
+	Currency money.Asset
+}
+
+// UnmarshalText parses "1000 USD".
+func (m *Money) UnmarshalText(b []byte) error {
+	amount, cur, ok := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if !ok {
+		return fmt.Errorf("want \"<amount> <CURRENCY>\", e.g. \"1000 USD\", got %q", b)
+	}
+	c, err := money.ParseCurrency(strings.TrimSpace(cur))
+	if err != nil {
+		return err
+	}
+	scale, _ := money.Scale(c)
+	u, err := money.Parse(strings.TrimSpace(amount), scale)
+	if err != nil {
+		return err
+	}
+	m.Units, m.Currency = u, c
+	return nil
+}
+
+// MarshalText writes "1000.00 USD".
+func (m Money) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// String writes "1000.00 USD".
+func (m Money) String() string {
+	return money.FormatAsset(m.Units, m.Currency) + " " + string(m.Currency)
+}
+
+// Decimal returns the amount as a decimal in its currency.
+func (m Money) Decimal() decimal.Decimal {
+	scale, _ := money.Scale(m.Currency)
+	return money.Decimal(m.Units, scale)
+}
+
+// Duration is a time.Duration written as a Go duration string ("24h").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration such as \"24h\" or \"5s\", got %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the Go duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Load reads and validates an economy file.
+func Load(path string) (*Economy, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("economy: %w", err)
+	}
+	e, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return e, nil
+}
+
+// FieldError points at the field of an economy file that is wrong.
+type FieldError struct {
+	Field   string // e.g. "gifts[3].coins"
+	Line    int    // 1-based, 0 when unknown
+	Message string
+}
+
+func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Field, e.Message)
+}
+
+// Parse decodes and validates an economy file. Unknown keys, malformed values
+// and broken rules are errors; the error names the field (a *FieldError, or a
+// TOML syntax error with its line).
+func Parse(b []byte) (*Economy, error) {
+	var e Economy
+	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, _ := de.Position()
+			return nil, &FieldError{Field: strings.Join(de.Key(), "."), Line: row, Message: de.Error()}
+		}
+		var se *toml.StrictMissingError
+		if errors.As(err, &se) && len(se.Errors) > 0 {
+			first := se.Errors[0]
+			row, _ := first.Position()
+			return nil, &FieldError{Field: strings.Join(first.Key(), "."), Line: row, Message: "unknown field"}
+		}
+		return nil, fmt.Errorf("economy: %w", err)
+	}
+	e.Raw = bytes.Clone(b)
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+var giftIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+func (e *Economy) validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	}
+	if e.Name == "" {
+		return bad("name", "must be set")
+	}
+	if !e.Diamond.Value.IsPos() {
+		return bad("diamond.value", "must be greater than zero")
+	}
+	if !money.IsCurrency(string(e.Diamond.Currency)) {
+		return bad("diamond.currency", "unknown ISO 4217 currency %q (write it in capitals)", e.Diamond.Currency)
+	}
+	if err := checkRate(e.Gifting.DiamondsPerCoin); err != nil {
+		return bad("gifting.diamonds_per_coin", "%v", err)
+	}
+	if e.Gifting.MaxQuantity < 1 {
+		return bad("gifting.max_quantity", "must be at least 1")
+	}
+	if e.Gifting.StreakIdleTimeout.Duration <= 0 {
+		return bad("gifting.streak_idle_timeout", "must be a positive duration")
+	}
+	c := &e.Cashout
+	if c.Commission.IsNeg() || c.Commission.Cmp(decimal.One) >= 0 {
+		return bad("cashout.commission", "must be at least 0 and below 1, got %s", c.Commission)
+	}
+	min, err := money.ParseAsset(c.MinimumDiamonds, money.Diamond)
+	if err != nil || min <= 0 {
+		return bad("cashout.minimum_diamonds", "must be a positive number of diamonds with at most 3 decimals, got %q", c.MinimumDiamonds)
+	}
+	c.MinimumMilli = min
+	if c.MaxWithdrawals < 1 {
+		return bad("cashout.max_withdrawals", "must be at least 1")
+	}
+	if c.Period.Duration <= 0 {
+		return bad("cashout.period", "must be a positive duration")
+	}
+	if c.MaxPerPeriod.Units <= 0 {
+		return bad("cashout.max_per_period", "must be greater than zero")
+	}
+	if c.MaxPerPeriod.Currency != e.Diamond.Currency {
+		return bad("cashout.max_per_period", "must be in %s, the currency of diamond.value", e.Diamond.Currency)
+	}
+	if len(c.Methods) == 0 {
+		return bad("cashout.methods", "at least one payout method is needed")
+	}
+	for i, m := range c.Methods {
+		if m != "paypal" && m != "bank" {
+			return bad(fmt.Sprintf("cashout.methods[%d]", i), "unknown payout method %q (known: paypal, bank)", m)
+		}
+	}
+	if c.HoldingPeriodDays < 0 {
+		return bad("cashout.holding_period_days", "must not be negative")
+	}
+	if e.Bans.AppealWindowDays < 0 {
+		return bad("bans.appeal_window_days", "must not be negative")
+	}
+	if e.Tax.StatementThreshold.Units <= 0 {
+		return bad("tax.statement_threshold", "must be greater than zero")
+	}
+	if e.Viewers.DailySpendCap < 0 {
+		return bad("viewers.daily_spend_cap", "must not be negative (0 means no cap)")
+	}
+	if len(e.Packages) == 0 {
+		return bad("packages", "at least one price book is needed")
+	}
+	books := map[string]bool{}
+	for i, pb := range e.Packages {
+		f := fmt.Sprintf("packages[%d]", i)
+		if pb.Channel != "web" && pb.Channel != "app" {
+			return bad(f+".channel", "must be \"web\" or \"app\", got %q", pb.Channel)
+		}
+		cur, err := money.ParseCurrency(pb.Currency)
+		if err != nil || string(cur) != pb.Currency {
+			return bad(f+".currency", "unknown ISO 4217 currency %q (write it in capitals)", pb.Currency)
+		}
+		key := pb.Channel + "/" + pb.Currency
+		if books[key] {
+			return bad(f, "a second %s price book in %s", pb.Channel, pb.Currency)
+		}
+		books[key] = true
+		if len(pb.Prices) == 0 {
+			return bad(f+".prices", "must list at least one package")
+		}
+		seen := map[int64]bool{}
+		for j, p := range pb.Prices {
+			pf := fmt.Sprintf("%s.prices[%d]", f, j)
+			if p.Coins <= 0 {
+				return bad(pf+".coins", "must be greater than zero")
+			}
+			if seen[p.Coins] {
+				return bad(pf+".coins", "%d coins listed twice", p.Coins)
+			}
+			seen[p.Coins] = true
+			if u, err := money.ParseAsset(p.Price, cur); err != nil || u <= 0 {
+				return bad(pf+".price", "must be a positive %s amount, got %q", pb.Currency, p.Price)
+			}
+		}
+	}
+	if len(e.Gifts) == 0 {
+		return bad("gifts", "the catalog needs at least one gift")
+	}
+	e.gifts = make(map[string]*Gift, len(e.Gifts))
+	for i := range e.Gifts {
+		g := &e.Gifts[i]
+		f := fmt.Sprintf("gifts[%d]", i)
+		if !giftIDPattern.MatchString(g.ID) {
+			return bad(f+".id", "must be lower-case letters, digits and dashes, got %q", g.ID)
+		}
+		if _, dup := e.gifts[g.ID]; dup {
+			return bad(f+".id", "gift %q listed twice", g.ID)
+		}
+		if strings.TrimSpace(g.Name) == "" {
+			return bad(f+".name", "must be set")
+		}
+		if g.Coins <= 0 {
+			return bad(f+".coins", "must be greater than zero")
+		}
+		if g.DiamondRate != nil {
+			if err := checkRate(*g.DiamondRate); err != nil {
+				return bad(f+".diamond_rate", "%v", err)
+			}
+		}
+		e.gifts[g.ID] = g
+	}
+	return nil
+}
+
+func checkRate(r decimal.Decimal) error {
+	if !r.IsPos() {
+		return fmt.Errorf("must be greater than zero, got %s", r)
+	}
+	if r.Scale() > 3 {
+		return fmt.Errorf("at most 3 decimal places (diamonds are kept in thousandths), got %s", r)
+	}
+	return nil
+}
+
+// Gift returns the catalog entry with the given id (case-insensitive).
+func (e *Economy) Gift(id string) (*Gift, bool) {
+	g, ok := e.gifts[strings.ToLower(id)]
+	return g, ok
+}
+
+// GiftRate returns the diamonds-per-coin rate of a gift: its own override or
+// the economy's default.
+func (e *Economy) GiftRate(g *Gift) decimal.Decimal {
+	if g != nil && g.DiamondRate != nil {
+		return *g.DiamondRate
+	}
+	return e.Gifting.DiamondsPerCoin
+}
+
+// DiamondsForCoins returns the milli-diamonds a creator earns for coins spent
+// at rate (diamonds per coin), with the rounding rule of package money.
+func DiamondsForCoins(coins int64, rate decimal.Decimal) (int64, error) {
+	return money.Convert(coins, 0, rate, 3)
+}
+
+// PriceBook returns the price book of a channel and currency.
+func (e *Economy) PriceBook(channel string, currency money.Asset) (*PriceBook, bool) {
+	for i := range e.Packages {
+		if e.Packages[i].Channel == channel && e.Packages[i].Currency == string(currency) {
+			return &e.Packages[i], true
+		}
+	}
+	return nil, false
+}
+
+// PackageID is the stable id of a coin package: "web-usd-350".
+func PackageID(channel string, currency money.Asset, coins int64) string {
+	return fmt.Sprintf("%s-%s-%d", channel, strings.ToLower(string(currency)), coins)
+}
+
+// Package is a coin package resolved from a price book.
+type Package struct {
+	ID       string
+	Channel  string
+	Currency money.Asset
+	Coins    int64
+	Price    int64 // minor units of Currency
+}
+
+// Packages lists the packages of a price book.
+func (pb *PriceBook) Packages() []Package {
+	cur := money.Asset(pb.Currency)
+	out := make([]Package, 0, len(pb.Prices))
+	for _, p := range pb.Prices {
+		units, _ := money.ParseAsset(p.Price, cur) // validated on load
+		out = append(out, Package{ID: PackageID(pb.Channel, cur, p.Coins), Channel: pb.Channel, Currency: cur, Coins: p.Coins, Price: units})
+	}
+	return out
+}
+
+// FindPackage resolves a package id ("web-usd-350") in every price book.
+func (e *Economy) FindPackage(id string) (Package, bool) {
+	for i := range e.Packages {
+		for _, p := range e.Packages[i].Packages() {
+			if p.ID == id {
+				return p, true
+			}
+		}
+	}
+	return Package{}, false
+}
