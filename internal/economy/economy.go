@@ -15,11 +15,13 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/govalues/decimal"
 	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 
 	"github.com/glint-economy/glint/internal/money"
 )
@@ -200,38 +202,196 @@ type FieldError struct {
 	Message string
 }
 
+// Error writes "line 12: gifts[3].coins: must be greater than zero", leaving
+// out the line or the field when it is not known.
 func (e *FieldError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Field == "" && e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+	case e.Field == "":
+		return e.Message
+	case e.Line > 0:
 		return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, e.Message)
 	}
 	return fmt.Sprintf("%s: %s", e.Field, e.Message)
 }
 
 // Parse decodes and validates an economy file. Unknown keys, malformed values
-// and broken rules are errors; the error names the field (a *FieldError, or a
-// TOML syntax error with its line).
+// and broken rules are errors; the error is a *FieldError naming the field as
+// a path with indices ("gifts[3].coins") and, when the field is written in
+// the file, its line. A TOML syntax error is a *FieldError with no field.
 func Parse(b []byte) (*Economy, error) {
 	var e Economy
 	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			row, _ := de.Position()
-			return nil, &FieldError{Field: strings.Join(de.Key(), "."), Line: row, Message: de.Error()}
-		}
-		var se *toml.StrictMissingError
-		if errors.As(err, &se) && len(se.Errors) > 0 {
-			first := se.Errors[0]
-			row, _ := first.Position()
-			return nil, &FieldError{Field: strings.Join(first.Key(), "."), Line: row, Message: "unknown field"}
-		}
-		return nil, fmt.Errorf("economy: %w", err)
+		return nil, decodeError(b, err)
 	}
 	e.Raw = bytes.Clone(b)
 	if err := e.validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) && fe.Line == 0 {
+			fe.Line = fieldLine(b, fe.Field)
+		}
 		return nil, err
 	}
 	return &e, nil
+}
+
+// decodeError turns an error of the TOML decoder into a *FieldError whose
+// field carries array indices ("gifts[4].coins", where the decoder only says
+// "gifts.coins").
+func decodeError(b []byte, err error) error {
+	var se *toml.StrictMissingError
+	if errors.As(err, &se) && len(se.Errors) > 0 {
+		first := se.Errors[0]
+		row, _ := first.Position()
+		return &FieldError{Field: fieldAt(b, row, first.Key()), Line: row, Message: "unknown field"}
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		if len(de.Key()) == 0 {
+			return &FieldError{Line: row, Message: "invalid TOML: " + msg}
+		}
+		return &FieldError{Field: fieldAt(b, row, de.Key()), Line: row, Message: msg}
+	}
+	return fmt.Errorf("economy: %w", err)
+}
+
+// fieldLine returns the line of a field path ("gifts[3].coins") in a TOML
+// document, or of its closest written parent ("gifts[3]" when coins is
+// missing), or 0.
+func fieldLine(b []byte, field string) int {
+	lines := fieldLines(b)
+	for field != "" {
+		if l, ok := lines[field]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return 0
+}
+
+// fieldAt returns the indexed path of the field the decoder reported at a
+// line as key (without indices), or the key joined with dots.
+func fieldAt(b []byte, line int, key []string) string {
+	want := strings.Join(key, ".")
+	var found []string
+	for path, l := range fieldLines(b) {
+		if l == line && indexRE.ReplaceAllString(path, "") == want {
+			found = append(found, path)
+		}
+	}
+	if len(found) == 0 {
+		return want
+	}
+	slices.Sort(found)
+	return found[0]
+}
+
+var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
+
+// fieldLines maps the path of every table, key and array element written in
+// a TOML document to its 1-based line. Paths are written as in FieldError:
+// "cashout.commission", "gifts[3]", "gifts[3].coins",
+// "packages[0].prices[2].price". It stops at a syntax error.
+func fieldLines(b []byte) map[string]int {
+	lines := map[string]int{}
+	var p unstable.Parser
+	p.Reset(b)
+	prefix := ""
+	arrays := map[string]int{} // array-table path → elements seen
+	// tablePath writes a table header's key with the index of the last
+	// element of every array table it goes through: [[a.b]] after [[a]]
+	// twice is "a[1].b".
+	tablePath := func(key unstable.Iterator) string {
+		path := ""
+		for key.Next() {
+			if path != "" {
+				if n, ok := arrays[path]; ok {
+					path = fmt.Sprintf("%s[%d]", path, n-1)
+				}
+				path += "."
+			}
+			path += string(key.Node().Data)
+		}
+		return path
+	}
+	for p.NextExpression() {
+		n := p.Expression()
+		switch n.Kind {
+		case unstable.Table:
+			prefix = tablePath(n.Key())
+			lines[prefix] = nodeLine(&p, n)
+		case unstable.ArrayTable:
+			path := tablePath(n.Key())
+			prefix = fmt.Sprintf("%s[%d]", path, arrays[path])
+			arrays[path]++
+			lines[prefix] = nodeLine(&p, n)
+		case unstable.KeyValue:
+			keyValueLines(&p, n, prefix, lines)
+		}
+	}
+	return lines
+}
+
+func keyValueLines(p *unstable.Parser, kv *unstable.Node, prefix string, lines map[string]int) {
+	path := joinKey(prefix, kv.Key())
+	lines[path] = nodeLine(p, kv)
+	valueLines(p, kv.Value(), path, lines)
+}
+
+func valueLines(p *unstable.Parser, v *unstable.Node, path string, lines map[string]int) {
+	switch v.Kind {
+	case unstable.Array:
+		it := v.Children()
+		for i := 0; it.Next(); i++ {
+			el := it.Node()
+			elPath := fmt.Sprintf("%s[%d]", path, i)
+			if l := nodeLine(p, el); l > 0 {
+				lines[elPath] = l
+			}
+			valueLines(p, el, elPath, lines)
+		}
+	case unstable.InlineTable:
+		it := v.Children()
+		for it.Next() {
+			if kv := it.Node(); kv.Kind == unstable.KeyValue {
+				keyValueLines(p, kv, path, lines)
+			}
+		}
+	}
+}
+
+// joinKey appends the parts of a (dotted) key to prefix with dots.
+func joinKey(prefix string, key unstable.Iterator) string {
+	parts := []string{}
+	if prefix != "" {
+		parts = append(parts, prefix)
+	}
+	for key.Next() {
+		parts = append(parts, string(key.Node().Data))
+	}
+	return strings.Join(parts, ".")
+}
+
+// nodeLine is the line where a node starts: its own range or, for tables and
+// key-values, the range of its first key part.
+func nodeLine(p *unstable.Parser, n *unstable.Node) int {
+	if n.Raw.Length > 0 {
+		return p.Shape(n.Raw).Start.Line
+	}
+	if n.Kind == unstable.Table || n.Kind == unstable.ArrayTable || n.Kind == unstable.KeyValue {
+		if it := n.Key(); it.Next() && it.Node().Raw.Length > 0 {
+			return p.Shape(it.Node().Raw).Start.Line
+		}
+	}
+	return 0
 }
 
 var giftIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
