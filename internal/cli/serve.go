@@ -1,0 +1,320 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/gifting"
+	"github.com/glint-economy/glint/internal/httpapi"
+	"github.com/glint-economy/glint/internal/ledger"
+	"github.com/glint-economy/glint/internal/payments"
+	"github.com/glint-economy/glint/internal/store/sqlite"
+)
+
+// version is set at build time with -ldflags "-X …/cli.version=…".
+var version = "dev"
+
+// serveFlags are the flags of `glint serve` (and of the in-process server of
+// `glint bench`).
+type serveFlags struct {
+	db, addr, economy, fx string
+	demo                  bool
+	maxBatch              int
+	batchWait             time.Duration
+	queue                 int
+	noBatch               bool
+	maxBatchGifts         int
+	jwtHS256, jwtEd25519  string
+	jwtIssuer, jwtAud     string
+	logLevel              string
+}
+
+func (f *serveFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.db, "db", "glint.db", "SQLite database file (created if missing)")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&f.economy, "economy", "", "economy file (default: the embedded seed preset)")
+	fl.StringVar(&f.fx, "fx", "", "FX rate table (default: the table embedded in the binary)")
+	fl.BoolVar(&f.demo, "demo", false, "seed demo creators and viewers and print an admin key, a user token and curl examples")
+	fl.IntVar(&f.maxBatch, "batch-max", 512, "group commit: most write requests per database transaction")
+	fl.DurationVar(&f.batchWait, "batch-wait", 0, "group commit: how long the writer waits to fill a batch (0: take what is queued)")
+	fl.IntVar(&f.queue, "queue", 8192, "write requests that may wait; beyond it the API answers 503 with Retry-After")
+	fl.BoolVar(&f.noBatch, "no-batch", false, "one transaction per write request (the baseline group commit is measured against)")
+	fl.IntVar(&f.maxBatchGifts, "batch-gifts-max", 500, "most gifts one POST /v1/gifts/batch may carry")
+	fl.StringVar(&f.jwtHS256, "jwt-hs256-secret", "", "accept platform JWTs signed with this HS256 secret")
+	fl.StringVar(&f.jwtEd25519, "jwt-ed25519-public-key", "", "accept platform JWTs signed by this Ed25519 public key (base64 or hex, 32 bytes)")
+	fl.StringVar(&f.jwtIssuer, "jwt-issuer", "", "required iss of platform JWTs")
+	fl.StringVar(&f.jwtAud, "jwt-audience", "", "required aud of platform JWTs")
+	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the glint server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			return serve(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr(), nil)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// app is a wired glint: everything serve starts, in one place.
+type app struct {
+	db      *sqlite.DB
+	batcher *ledger.Batcher[*sqlite.Tx]
+	svc     *gifting.Service
+	auth    *auth.Authenticator
+	api     *httpapi.Server
+	log     *slog.Logger
+}
+
+// close stops the writer (answering every accepted request) and closes the
+// database.
+func (a *app) close() {
+	a.batcher.Stop()
+	a.db.Close()
+}
+
+// wire builds the whole server from its flags, by hand, top to bottom.
+func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: level}))
+
+	econ, err := loadEconomy(f.economy)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := loadRates(f.fx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(f.db, "postgres://") || strings.HasPrefix(f.db, "postgresql://") {
+		return nil, errors.New("--db postgres://… is not available yet: this build runs on SQLite")
+	}
+	db, err := sqlite.Open(f.db, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+
+	cfg := ledger.BatcherConfig{MaxBatch: f.maxBatch, MaxWait: f.batchWait, Queue: f.queue}
+	if f.noBatch {
+		cfg.MaxBatch, cfg.MaxWait = 1, 0
+	}
+	batcher := ledger.NewBatcher(cfg, db.ApplyBatch)
+	batcher.Start()
+	write := func(ctx context.Context, op func(gifting.Tx) error) error {
+		return batcher.Do(ctx, func(t *sqlite.Tx) error { return op(t) })
+	}
+
+	svc := gifting.NewService(gifting.Config{
+		Economy: econ, FX: fx, Write: write, Read: db,
+		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
+	})
+	if _, err := svc.SyncCatalog(ctx); err != nil {
+		batcher.Stop()
+		db.Close()
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+
+	secret, err := db.Setting(ctx, "user_token_secret", func() (string, error) {
+		var b [32]byte
+		_, err := rand.Read(b[:])
+		return hex.EncodeToString(b[:]), err
+	})
+	if err != nil {
+		batcher.Stop()
+		db.Close()
+		return nil, err
+	}
+	acfg := auth.Config{Keys: db, TokenSecret: []byte(secret), Issuer: f.jwtIssuer, Audience: f.jwtAud}
+	if f.jwtHS256 != "" {
+		acfg.PlatformHS256 = []byte(f.jwtHS256)
+	}
+	if f.jwtEd25519 != "" {
+		pk, err := decodeKey(f.jwtEd25519)
+		if err != nil {
+			batcher.Stop()
+			db.Close()
+			return nil, fmt.Errorf("--jwt-ed25519-public-key: %w", err)
+		}
+		acfg.PlatformEd25519 = pk
+	}
+	authn := auth.New(acfg)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "glint_write_queue_depth", Help: "Write requests waiting for the batch writer."},
+		func() float64 { return float64(batcher.Pending()) }))
+
+	api := httpapi.New(httpapi.Config{
+		Service: svc, Auth: authn, FX: fx, Logger: log, Registry: reg, Version: version,
+		MaxBatchGifts: f.maxBatchGifts,
+		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
+		Check: func(ctx context.Context) ([]ledger.Problem, error) {
+			s, err := db.Snapshot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return ledger.Check(s), nil
+		},
+	})
+	return &app{db: db, batcher: batcher, svc: svc, auth: authn, api: api, log: log}, nil
+}
+
+func decodeKey(s string) (ed25519.PublicKey, error) {
+	for _, dec := range []func(string) ([]byte, error){hex.DecodeString, base64.StdEncoding.DecodeString, base64.RawURLEncoding.DecodeString} {
+		if b, err := dec(s); err == nil && len(b) == ed25519.PublicKeySize {
+			return ed25519.PublicKey(b), nil
+		}
+	}
+	return nil, errors.New("want 32 bytes, hex or base64")
+}
+
+// serve runs the server until ctx ends. ready, when not nil, receives the
+// listening address (tests use it with --addr 127.0.0.1:0).
+func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready chan<- string) error {
+	start := time.Now()
+	a, err := wire(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	addr := ln.Addr().String()
+	srv := &http.Server{
+		Handler:           a.api,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	if f.demo {
+		if err := seedDemo(ctx, a, addr, stdout); err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	a.log.Info("glint serving", slog.String("addr", "http://"+addr), slog.String("db", f.db),
+		slog.String("economy", a.svc.Economy().Name), slog.Duration("startup", time.Since(start)))
+	if ready != nil {
+		ready <- addr
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newMigrateCmd() *cobra.Command {
+	var db string
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending database migrations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			d, err := sqlite.Open(db, sqlite.Options{})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			v, err := d.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: schema version %d\n", db, v)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "glint.db", "database")
+	return cmd
+}
+
+func newVerifyCmd() *cobra.Command {
+	var db string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check every ledger invariant of a database; exit 1 if one fails",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			if _, err := os.Stat(db); err != nil {
+				return fmt.Errorf("verify: %w", err)
+			}
+			d, err := sqlite.Open(db, sqlite.Options{})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			if err := d.SchemaCurrent(cmd.Context()); err != nil {
+				return err
+			}
+			s, err := d.Snapshot(cmd.Context())
+			if err != nil {
+				return err
+			}
+			problems := ledger.Check(s)
+			out := cmd.OutOrStdout()
+			if len(problems) == 0 {
+				fmt.Fprintf(out, "%s: ledger OK — %d accounts; zero-sum per asset, balances equal their postings, no user below zero, journal append-only\n", db, len(s.Accounts))
+				return nil
+			}
+			fmt.Fprintf(out, "%s: %d ledger problem(s):\n", db, len(problems))
+			for _, p := range problems {
+				fmt.Fprintf(out, "  - %s\n", p)
+			}
+			return exitError{code: 1}
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "glint.db", "database")
+	return cmd
+}

@@ -1,0 +1,186 @@
+// Package gifting holds glint's use cases for viewers and creators: users and
+// wallets, the coin store, the gift catalog, live streams, gifts and streaks,
+// and history. It imports no net/http and no SQL driver: storage is reached
+// through the Tx (write batch) and Reader interfaces, which each storage
+// engine implements.
+package gifting
+
+import (
+	"context"
+	"time"
+
+	"github.com/glint-economy/glint/internal/economy"
+	"github.com/glint-economy/glint/internal/ledger"
+)
+
+// User statuses.
+const (
+	UserActive     = "active"
+	UserBanned     = "banned"
+	UserTerminated = "terminated"
+)
+
+// User is a viewer or creator of the platform; its ID is the platform's own.
+type User struct {
+	ID          string    `json:"id"`
+	DisplayName string    `json:"display_name"`
+	Country     string    `json:"country"`
+	AgeVerified bool      `json:"age_verified"`
+	Status      string    `json:"status" enum:"active,banned,terminated"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Stream statuses.
+const (
+	StreamLive  = "live"
+	StreamEnded = "ended"
+)
+
+// Stream is one live stream of a creator.
+type Stream struct {
+	ID        string     `json:"id"`
+	CreatorID string     `json:"creator_id"`
+	Title     string     `json:"title"`
+	Status    string     `json:"status" enum:"live,ended"`
+	StartedAt time.Time  `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+}
+
+// CatalogGift is one gift of one catalog version.
+type CatalogGift struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Coins       int64  `json:"coins"`
+	Streakable  bool   `json:"streakable"`
+	DiamondRate string `json:"diamond_rate,omitempty" doc:"Diamonds per coin for this gift; empty means the economy's default rate."`
+	Active      bool   `json:"active"`
+	Version     int64  `json:"version" doc:"The catalog version that set this entry."`
+}
+
+// GiftRecord is one gift as sent: it keeps the price it was sent at.
+type GiftRecord struct {
+	ID             string
+	StreamID       string
+	SenderID       string
+	CreatorID      string
+	GiftID         string
+	CatalogVersion int64
+	Quantity       int64
+	UnitCoins      int64
+	Coins          int64
+	Milli          int64 // milli-diamonds credited
+	ComboID        string
+	ComboCount     int64
+	CreatedAt      time.Time
+}
+
+// Combo is the state of a streak: gifts of one streakable gift, from one
+// sender, in one stream, sharing a combo id.
+type Combo struct {
+	StreamID string
+	ComboID  string
+	SenderID string
+	GiftID   string
+	Count    int64
+	LastAt   time.Time
+	Ended    bool
+}
+
+// Purchase statuses.
+const (
+	PurchasePending   = "pending"
+	PurchaseCompleted = "completed"
+	PurchaseFailed    = "failed"
+)
+
+// Purchase is a coin package bought by a user.
+type Purchase struct {
+	ID          string         `json:"id"`
+	UserID      string         `json:"user_id"`
+	Provider    string         `json:"provider"`
+	PackageID   string         `json:"package_id"`
+	Channel     string         `json:"channel"`
+	Coins       int64          `json:"coins"`
+	Price       economy.Amount `json:"price"`
+	Status      string         `json:"status" enum:"pending,completed,failed"`
+	CheckoutURL string         `json:"checkout_url,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	// PriceUnits is Price in minor units.
+	PriceUnits int64 `json:"-"`
+}
+
+// StreamDelta is a change to a stream's running totals.
+type StreamDelta struct {
+	Gifts int64
+	Coins int64
+	Milli int64
+}
+
+// Tx is a write batch as the gifting use cases see it. Reads see the
+// batch's own earlier writes; writes are applied when the batch commits and
+// are undone if the request that made them fails.
+type Tx interface {
+	ledger.Writer
+	User(ctx context.Context, id string) (*User, error) // ledger.ErrNotFound
+	PutUser(ctx context.Context, u *User) error
+	Stream(ctx context.Context, id string) (*Stream, error)              // ledger.ErrNotFound
+	LiveStreamOf(ctx context.Context, creatorID string) (*Stream, error) // nil when none
+	PutStream(ctx context.Context, s *Stream) error
+	AddStreamTotals(ctx context.Context, streamID, senderID string, d StreamDelta) error
+	CatalogGift(ctx context.Context, id string) (*CatalogGift, error) // current version; ledger.ErrNotFound
+	PutCatalogGift(ctx context.Context, g *CatalogGift, actor string) (version int64, err error)
+	InsertGift(ctx context.Context, g *GiftRecord) error
+	Combo(ctx context.Context, streamID, comboID string) (*Combo, error) // nil when none
+	PutCombo(ctx context.Context, c *Combo) error
+	PutPurchase(ctx context.Context, p *Purchase) error
+	PurchaseByID(ctx context.Context, id string) (*Purchase, error) // ledger.ErrNotFound
+}
+
+// Reader is what the read-side use cases need; it reads committed data.
+type Reader interface {
+	User(ctx context.Context, id string) (*User, error)
+	Balances(ctx context.Context, ids []ledger.AccountID) (map[ledger.AccountID]int64, error)
+	Stream(ctx context.Context, id string) (*Stream, error)
+	StreamTotals(ctx context.Context, id string) (StreamTotals, error)
+	TopGifters(ctx context.Context, streamID string, limit int) ([]Gifter, error)
+	Catalog(ctx context.Context) ([]CatalogGift, error) // current version of every gift
+	Combo(ctx context.Context, streamID, comboID string) (*Combo, error)
+	History(ctx context.Context, userID string, f HistoryFilter) ([]HistoryEntry, error)
+}
+
+// StreamTotals are a stream's running totals.
+type StreamTotals struct {
+	Gifts         int64  `json:"gifts" doc:"Gift requests received"`
+	Coins         int64  `json:"coins"`
+	Diamonds      string `json:"diamonds"`
+	UniqueGifters int64  `json:"unique_gifters"`
+	Milli         int64  `json:"-"`
+}
+
+// Gifter is one line of a stream's leaderboard.
+type Gifter struct {
+	UserID string `json:"user_id"`
+	Coins  int64  `json:"coins"`
+	Gifts  int64  `json:"gifts"`
+}
+
+// HistoryFilter selects a page of a user's history.
+type HistoryFilter struct {
+	Kinds  []string
+	From   time.Time // inclusive; zero means no bound
+	To     time.Time // exclusive; zero means no bound
+	Before int64     // cursor: only transactions with a smaller id; 0 means newest
+	Limit  int
+}
+
+// HistoryEntry is one transaction of a user's history, seen from that user.
+type HistoryEntry struct {
+	TxID         int64            `json:"-"`
+	Kind         string           `json:"kind"`
+	Ref          string           `json:"ref"`
+	Actor        string           `json:"-"`
+	Counterparty string           `json:"-"`
+	CreatedAt    time.Time        `json:"created_at"`
+	Postings     []ledger.Posting `json:"-"`
+}

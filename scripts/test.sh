@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, then `go test ./...` with the fuzz seed corpora.
+# PostgreSQL tests run against a throwaway cluster this script starts on
+# 127.0.0.1 (see scripts/pg.sh) and stops on exit. With
+# GLINT_REQUIRE_POSTGRES=1 (CI) a PostgreSQL test that cannot run fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/lint.sh
+
+if [ -x scripts/pg.sh ]; then
+  # shellcheck source=/dev/null
+  source scripts/pg.sh
+  pg_start || { [ "${GLINT_REQUIRE_POSTGRES:-}" = 1 ] && exit 1; echo "PostgreSQL unavailable: its tests will skip" >&2; }
+  trap pg_stop EXIT
+fi
+
+go test -count=1 -timeout 15m "$@" ./...
