@@ -137,8 +137,15 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 		return batcher.Do(ctx, func(t *sqlite.Tx) error { return op(t) })
 	}
 
+	writeMany := func(ctx context.Context, ops []func(gifting.Tx) error) []error {
+		wrapped := make([]func(*sqlite.Tx) error, len(ops))
+		for i, op := range ops {
+			wrapped[i] = func(t *sqlite.Tx) error { return op(t) }
+		}
+		return batcher.DoMany(ctx, wrapped)
+	}
 	svc := gifting.NewService(gifting.Config{
-		Economy: econ, FX: fx, Write: write, Read: db,
+		Economy: econ, FX: fx, Write: write, WriteMany: writeMany, Read: db,
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 	})
 	if _, err := svc.SyncCatalog(ctx); err != nil {

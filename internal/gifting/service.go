@@ -32,13 +32,14 @@ type Event struct {
 
 // Service runs the gifting use cases.
 type Service struct {
-	econ     *economy.Economy
-	fx       *money.Rates
-	write    WriteFunc
-	read     Reader
-	provider map[string]PaymentProvider
-	publish  func(Event)
-	now      func() time.Time
+	econ      *economy.Economy
+	fx        *money.Rates
+	write     WriteFunc
+	writeMany WriteManyFunc
+	read      Reader
+	provider  map[string]PaymentProvider
+	publish   func(Event)
+	now       func() time.Time
 }
 
 // Config wires a Service.
@@ -46,6 +47,7 @@ type Config struct {
 	Economy   *economy.Economy
 	FX        *money.Rates
 	Write     WriteFunc
+	WriteMany WriteManyFunc // optional: submits a batch of gifts at once
 	Read      Reader
 	Providers []PaymentProvider
 	Publish   func(Event) // may be nil
@@ -54,7 +56,7 @@ type Config struct {
 
 // NewService returns a Service.
 func NewService(c Config) *Service {
-	s := &Service{econ: c.Economy, fx: c.FX, write: c.Write, read: c.Read, publish: c.Publish, now: c.Now, provider: map[string]PaymentProvider{}}
+	s := &Service{econ: c.Economy, fx: c.FX, write: c.Write, writeMany: c.WriteMany, read: c.Read, publish: c.Publish, now: c.Now, provider: map[string]PaymentProvider{}}
 	for _, p := range c.Providers {
 		s.provider[p.Name()] = p
 	}

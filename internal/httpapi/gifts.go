@@ -78,6 +78,3 @@ func (s *Server) endCombo(ctx context.Context, in *endComboInput) (*comboOutput,
 	}
 	return &comboOutput{Body: c}, nil
 }
-
-// batchRoutes registers the batch endpoint (see batch.go).
-func (s *Server) batchRoutes() {}

@@ -166,3 +166,39 @@ func (b *Batcher[T]) run() {
 		}
 	}
 }
+
+// DoMany queues ops together and waits for all of them; it returns one
+// error per op. Ops that do not fit in the queue get ErrOverloaded.
+func (b *Batcher[T]) DoMany(ctx context.Context, ops []func(T) error) []error {
+	errs := make([]error, len(ops))
+	reqs := make([]*request[T], len(ops))
+	b.mu.RLock()
+	if b.stopped {
+		b.mu.RUnlock()
+		for i := range errs {
+			errs[i] = ErrStopped
+		}
+		return errs
+	}
+	for i, op := range ops {
+		r := &request[T]{op: op, done: make(chan error, 1)}
+		select {
+		case b.queue <- r:
+			reqs[i] = r
+		default:
+			errs[i] = ErrOverloaded
+		}
+	}
+	b.mu.RUnlock()
+	for i, r := range reqs {
+		if r == nil {
+			continue
+		}
+		select {
+		case errs[i] = <-r.done:
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+		}
+	}
+	return errs
+}

@@ -116,8 +116,8 @@ type InsufficientFundsError struct {
 }
 
 func (e *InsufficientFundsError) Error() string {
-	return fmt.Sprintf("insufficient funds: %s has %s %s, needs %s",
-		e.Account, money.FormatAsset(e.Have, e.Asset), e.Asset, money.FormatAsset(e.Need, e.Asset))
+	return fmt.Sprintf("insufficient funds: %s has %s %s, needs %s %s",
+		e.Account, money.FormatAsset(e.Have, e.Asset), e.Asset, money.FormatAsset(e.Need, e.Asset), e.Asset)
 }
 
 // Validate checks a transaction on its own: at least one posting, every

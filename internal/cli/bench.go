@@ -1,0 +1,743 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/glint-economy/glint/internal/store/sqlite"
+)
+
+func init() { extraCommands = append(extraCommands, newBenchCmd) }
+
+// benchFlags configure `glint bench`.
+type benchFlags struct {
+	target, adminKey  string
+	db                string
+	scenarios         string
+	viewers, creators int
+	clients           int
+	duration, warmup  time.Duration
+	batchSize         int
+	coinsPerViewer    int64
+	baseline          bool
+	noBatch           bool
+	asJSON            bool
+	server            serveFlags
+}
+
+func newBenchCmd() *cobra.Command {
+	var f benchFlags
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load-test glint over real HTTP and check that no money was lost or duplicated",
+		Long: `bench creates viewers with coins and live creators, then sends gifts with many
+concurrent clients for a while and reports gifts/s and latency percentiles.
+Scenarios: uniform (gifts spread over every creator), hot (every gift to one
+creator), batch (POST /v1/gifts/batch). After each run it checks the ledger
+invariants and that every acknowledged gift moved money exactly once.
+
+Without --target it starts a glint server in this process on a fresh database
+(--db, default a temporary file). --baseline also runs each scenario against a
+--no-batch server in the same run, for the group-commit ratio.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := bindEnv(cmd); err != nil {
+				return err
+			}
+			return runBench(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.target, "target", "", "URL of a running glint (default: start one in this process)")
+	fl.StringVar(&f.adminKey, "admin-key", "", "admin API key of --target")
+	fl.StringVar(&f.db, "db", "", "database of the in-process server (default: a temporary SQLite file per run)")
+	fl.StringVar(&f.scenarios, "scenario", "uniform,hot,batch", "comma-separated scenarios: uniform, hot, batch")
+	fl.IntVar(&f.viewers, "viewers", 1000, "viewers (senders)")
+	fl.IntVar(&f.creators, "creators", 50, "live creators")
+	fl.IntVar(&f.clients, "clients", 256, "concurrent HTTP clients")
+	fl.DurationVar(&f.duration, "duration", 10*time.Second, "how long each scenario sends gifts")
+	fl.DurationVar(&f.warmup, "warmup", time.Second, "load before measuring starts")
+	fl.IntVar(&f.batchSize, "batch-size", 100, "gifts per request in the batch scenario")
+	fl.Int64Var(&f.coinsPerViewer, "coins", 70000, "coins each viewer starts with (bought in the largest web package)")
+	fl.BoolVar(&f.baseline, "baseline", false, "also run each scenario on a --no-batch server, for the group-commit ratio")
+	fl.BoolVar(&f.noBatch, "no-batch", false, "run the in-process server with one transaction per request")
+	fl.BoolVar(&f.asJSON, "json", false, "print results as JSON")
+	fl.IntVar(&f.server.maxBatch, "batch-max", 512, "in-process server: group commit batch size")
+	fl.DurationVar(&f.server.batchWait, "batch-wait", 0, "in-process server: group commit wait")
+	fl.IntVar(&f.server.queue, "queue", 8192, "in-process server: write queue bound")
+	return cmd
+}
+
+// BenchResult is the outcome of one scenario run.
+type BenchResult struct {
+	Scenario    string  `json:"scenario"`
+	Server      string  `json:"server"` // "group-commit", "no-batch" or the target URL
+	Clients     int     `json:"clients"`
+	Seconds     float64 `json:"seconds"`
+	Gifts       int64   `json:"gifts"` // acknowledged gifts
+	GiftsPerSec float64 `json:"gifts_per_sec"`
+	Requests    int64   `json:"requests"`
+	P50ms       float64 `json:"p50_ms"`
+	P95ms       float64 `json:"p95_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	Maxms       float64 `json:"max_ms"`
+	Refused     int64   `json:"refused"`    // 4xx answers (e.g. insufficient funds)
+	Overloaded  int64   `json:"overloaded"` // 503 answers
+	Errors      int64   `json:"errors"`     // transport errors and 5xx other than 503
+	Check       string  `json:"check"`      // "ok" or what failed
+}
+
+func runBench(ctx context.Context, f benchFlags, stdout, stderr io.Writer) error {
+	scenarios := strings.Split(f.scenarios, ",")
+	for _, s := range scenarios {
+		if s != "uniform" && s != "hot" && s != "batch" {
+			return fmt.Errorf("unknown scenario %q (uniform, hot, batch)", s)
+		}
+	}
+	if f.viewers < 1 || f.creators < 1 || f.clients < 1 || f.batchSize < 1 || f.duration <= 0 {
+		return errors.New("--viewers, --creators, --clients, --batch-size and --duration must be positive")
+	}
+	var results []BenchResult
+	failed := false
+	modes := []bool{f.noBatch}
+	if f.baseline && f.target == "" {
+		modes = []bool{false, true}
+	}
+	for _, sc := range scenarios {
+		for _, noBatch := range modes {
+			r, err := benchOnce(ctx, f, sc, noBatch, stderr)
+			if err != nil {
+				return err
+			}
+			if r.Check != "ok" {
+				failed = true
+			}
+			results = append(results, r)
+		}
+	}
+	if f.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			return err
+		}
+	} else {
+		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, "scenario\tserver\tclients\tgifts/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tgifts\trefused\t503\terrors\tcheck\t")
+		for _, r := range results {
+			fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%d\t%d\t%d\t%s\t\n", r.Scenario, r.Server, r.Clients, r.GiftsPerSec,
+				r.P50ms, r.P95ms, r.P99ms, r.Maxms, r.Gifts, r.Refused, r.Overloaded, r.Errors, r.Check)
+		}
+		w.Flush()
+		byKey := map[string]float64{}
+		for _, r := range results {
+			byKey[r.Scenario+"/"+r.Server] = r.GiftsPerSec
+		}
+		for _, sc := range scenarios {
+			if nb := byKey[sc+"/no-batch"]; nb > 0 && byKey[sc+"/group-commit"] > 0 {
+				fmt.Fprintf(stdout, "%s: group commit is %.1f× the --no-batch baseline\n", sc, byKey[sc+"/group-commit"]/nb)
+			}
+		}
+	}
+	if failed {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+// benchTarget is a server under test.
+type benchTarget struct {
+	base     string
+	adminKey string
+	name     string
+	dbPath   string // in-process SQLite only: for the journal check
+	stop     func()
+}
+
+func startInProcess(ctx context.Context, f benchFlags, noBatch bool, stderr io.Writer) (*benchTarget, error) {
+	sf := f.server
+	sf.addr = "127.0.0.1:0"
+	sf.logLevel = "warn"
+	sf.maxBatchGifts = max(f.batchSize, 500)
+	sf.noBatch = noBatch
+	var cleanup []func()
+	sf.db = f.db
+	if sf.db == "" {
+		dir, err := os.MkdirTemp("", "glint-bench-")
+		if err != nil {
+			return nil, err
+		}
+		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
+		sf.db = filepath.Join(dir, "bench.db")
+	}
+	// An admin key, created in the database before the server starts.
+	var keyOut, keyErr bytes.Buffer
+	if code := Run(ctx, []string{"keys", "create", "--scope", "admin", "--label", "bench", "--db", sf.db}, &keyOut, &keyErr); code != 0 {
+		return nil, fmt.Errorf("bench: create admin key: %s", keyErr.String())
+	}
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(sctx, sf, io.Discard, stderr, ready) }()
+	select {
+	case addr := <-ready:
+		name := "group-commit"
+		if noBatch {
+			name = "no-batch"
+		}
+		return &benchTarget{base: "http://" + addr, adminKey: strings.TrimSpace(keyOut.String()), name: name, dbPath: sf.db, stop: func() {
+			cancel()
+			<-done
+			for _, c := range cleanup {
+				c()
+			}
+		}}, nil
+	case err := <-done:
+		cancel()
+		return nil, fmt.Errorf("bench: server: %w", err)
+	}
+}
+
+func benchOnce(ctx context.Context, f benchFlags, scenario string, noBatch bool, stderr io.Writer) (BenchResult, error) {
+	var t *benchTarget
+	if f.target != "" {
+		if f.adminKey == "" {
+			return BenchResult{}, errors.New("--target needs --admin-key")
+		}
+		t = &benchTarget{base: strings.TrimSuffix(f.target, "/"), adminKey: f.adminKey, name: f.target, stop: func() {}}
+	} else {
+		var err error
+		if t, err = startInProcess(ctx, f, noBatch, stderr); err != nil {
+			return BenchResult{}, err
+		}
+	}
+	defer t.stop()
+	c := newBenchClient(t, f.clients)
+	run := fmt.Sprintf("b%x", rand.Uint32())
+	fx, err := c.setup(ctx, run, f)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	res := c.load(ctx, fx, scenario, f, stderr)
+	res.Server = t.name
+	res.Check = c.check(ctx, fx, t)
+	return res, nil
+}
+
+// ---- the client side ----
+
+type benchClient struct {
+	t    *benchTarget
+	http *http.Client
+}
+
+func newBenchClient(t *benchTarget, clients int) *benchClient {
+	tr := &http.Transport{
+		MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: 0,
+		IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	}
+	return &benchClient{t: t, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+func (c *benchClient) do(ctx context.Context, method, path, idemKey string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.t.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.t.adminKey)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// fixture is what setup created.
+type fixture struct {
+	run      string
+	viewers  []string
+	creators []string
+	streams  []string
+	coins    map[string]int64 // viewer → coins after setup
+	giftID   string
+	giftCoin int64
+	acked    []acked // filled by load
+}
+
+func (c *benchClient) setup(ctx context.Context, run string, f benchFlags) (*fixture, error) {
+	fx := &fixture{run: run, coins: map[string]int64{}, giftID: "rose", giftCoin: 1}
+	// the largest web USD package
+	st, body, err := c.do(ctx, http.MethodGet, "/v1/catalog/packages?channel=web&currency=USD", "", nil)
+	if err != nil || st != 200 {
+		return nil, fmt.Errorf("bench: list packages: %d %s %v", st, body, err)
+	}
+	var pk struct {
+		Items []struct {
+			ID    string `json:"id"`
+			Coins int64  `json:"coins"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &pk); err != nil || len(pk.Items) == 0 {
+		return nil, fmt.Errorf("bench: packages: %v", err)
+	}
+	big := pk.Items[len(pk.Items)-1]
+	buys := int((f.coinsPerViewer + big.Coins - 1) / big.Coins)
+	for i := 0; i < f.viewers; i++ {
+		fx.viewers = append(fx.viewers, fmt.Sprintf("%s-v%d", run, i))
+	}
+	for i := 0; i < f.creators; i++ {
+		fx.creators = append(fx.creators, fmt.Sprintf("%s-c%d", run, i))
+	}
+	var jobs []func() error
+	for _, u := range append(append([]string{}, fx.viewers...), fx.creators...) {
+		jobs = append(jobs, func() error {
+			st, b, err := c.do(ctx, http.MethodPut, "/v1/users/"+u, "", []byte(`{"display_name":"bench `+u+`","country":"US","age_verified":true}`))
+			if err != nil || st != 200 {
+				return fmt.Errorf("bench: create user %s: %d %s %v", u, st, b, err)
+			}
+			return nil
+		})
+	}
+	if err := parallel(ctx, 32, jobs); err != nil {
+		return nil, err
+	}
+	jobs = jobs[:0]
+	for _, v := range fx.viewers {
+		fx.coins[v] = int64(buys) * big.Coins
+		for k := 0; k < buys; k++ {
+			jobs = append(jobs, func() error {
+				st, b, err := c.do(ctx, http.MethodPost, "/v1/purchases", fmt.Sprintf("%s-buy-%d", v, k), []byte(`{"user_id":"`+v+`","package_id":"`+big.ID+`","provider":"sandbox"}`))
+				if err != nil || st != 201 {
+					return fmt.Errorf("bench: buy coins for %s: %d %s %v", v, st, b, err)
+				}
+				return nil
+			})
+		}
+	}
+	for _, cr := range fx.creators {
+		fx.streams = append(fx.streams, cr+"-live")
+		jobs = append(jobs, func() error {
+			st, b, err := c.do(ctx, http.MethodPost, "/v1/streams", "", []byte(`{"id":"`+cr+`-live","creator_id":"`+cr+`","title":"bench"}`))
+			if err != nil || st != 201 {
+				return fmt.Errorf("bench: go live %s: %d %s %v", cr, st, b, err)
+			}
+			return nil
+		})
+	}
+	if err := parallel(ctx, 32, jobs); err != nil {
+		return nil, err
+	}
+	return fx, nil
+}
+
+func parallel(ctx context.Context, n int, jobs []func() error) error {
+	var wg sync.WaitGroup
+	var first error
+	var mu sync.Mutex
+	ch := make(chan func() error)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				if err := j(); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// acked is an acknowledged gift.
+type acked struct {
+	id      string
+	viewer  int
+	creator int
+	coins   int64
+	milli   int64
+}
+
+type worker struct {
+	lat     []int64 // microseconds, measured phase only
+	acks    []acked
+	reqs    int64
+	refused int64
+	over    int64
+	errs    int64
+}
+
+func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f benchFlags, stderr io.Writer) BenchResult {
+	workers := make([]*worker, f.clients)
+	var sent atomic.Int64
+	var measuring atomic.Bool
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wk := &worker{}
+		workers[w] = wk
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			seq := 0
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				n := 1
+				if scenario == "batch" {
+					n = f.batchSize
+				}
+				type item struct {
+					v, c int
+					key  string
+				}
+				items := make([]item, n)
+				for i := range items {
+					seq++
+					cr := 0
+					if scenario != "hot" {
+						cr = rng.IntN(len(fx.streams))
+					}
+					items[i] = item{v: rng.IntN(len(fx.viewers)), c: cr, key: fmt.Sprintf("%s-%d-%d", fx.run, w, seq)}
+				}
+				var buf bytes.Buffer
+				var path, idemKey string
+				if scenario == "batch" {
+					path = "/v1/gifts/batch"
+					buf.WriteString(`{"gifts":[`)
+					for i, it := range items {
+						if i > 0 {
+							buf.WriteByte(',')
+						}
+						fmt.Fprintf(&buf, `{"stream_id":"%s","sender_id":"%s","gift_id":"%s","quantity":1,"idempotency_key":"%s"}`, fx.streams[it.c], fx.viewers[it.v], fx.giftID, it.key)
+					}
+					buf.WriteString(`]}`)
+				} else {
+					it := items[0]
+					path, idemKey = "/v1/streams/"+fx.streams[it.c]+"/gifts", it.key
+					fmt.Fprintf(&buf, `{"sender_id":"%s","gift_id":"%s","quantity":1}`, fx.viewers[it.v], fx.giftID)
+				}
+				start := time.Now()
+				st, body, err := c.do(ctx, http.MethodPost, path, idemKey, buf.Bytes())
+				el := time.Since(start)
+				meas := measuring.Load()
+				if meas {
+					wk.reqs++
+					wk.lat = append(wk.lat, el.Microseconds())
+				}
+				switch {
+				case err != nil:
+					wk.errs++
+					if ctx.Err() != nil {
+						return
+					}
+				case st == 201 && scenario != "batch":
+					var g struct {
+						ID       string `json:"id"`
+						Coins    int64  `json:"coins"`
+						Diamonds string `json:"diamonds"`
+					}
+					if json.Unmarshal(body, &g) == nil {
+						wk.acks = append(wk.acks, acked{id: g.ID, viewer: items[0].v, creator: items[0].c, coins: g.Coins, milli: diamondsMilli(g.Diamonds)})
+						sent.Add(1)
+					} else {
+						wk.errs++
+					}
+				case st == 200 && scenario == "batch":
+					var br struct {
+						Results []struct {
+							Index  int `json:"index"`
+							Status int `json:"status"`
+							Gift   *struct {
+								ID       string `json:"id"`
+								Coins    int64  `json:"coins"`
+								Diamonds string `json:"diamonds"`
+							} `json:"gift"`
+						} `json:"results"`
+					}
+					if json.Unmarshal(body, &br) != nil {
+						wk.errs++
+						continue
+					}
+					for _, r := range br.Results {
+						switch {
+						case r.Status == 201 && r.Gift != nil:
+							it := items[r.Index]
+							wk.acks = append(wk.acks, acked{id: r.Gift.ID, viewer: it.v, creator: it.c, coins: r.Gift.Coins, milli: diamondsMilli(r.Gift.Diamonds)})
+							sent.Add(1)
+						case r.Status == 503:
+							wk.over++
+						case r.Status >= 400 && r.Status < 500:
+							wk.refused++
+						default:
+							wk.errs++
+						}
+					}
+				case st == 503:
+					wk.over++
+				case st >= 400 && st < 500:
+					wk.refused++
+				default:
+					wk.errs++
+				}
+			}
+		}(w)
+	}
+	tty := isTerminal(stderr)
+	time.Sleep(f.warmup)
+	measuring.Store(true)
+	startCount := sent.Load()
+	start := time.Now()
+	tick := time.NewTicker(time.Second)
+	deadline := time.After(f.duration)
+loop:
+	for {
+		select {
+		case <-deadline:
+			break loop
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+			if tty {
+				el := time.Since(start).Seconds()
+				fmt.Fprintf(stderr, "\r%-8s %5.1fs  %9.0f gifts/s ", scenario, el, float64(sent.Load()-startCount)/el)
+			}
+		}
+	}
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	gifts := sent.Load() - startCount
+	tick.Stop()
+	close(stop)
+	wg.Wait()
+	if tty {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	var lat []int64
+	r := BenchResult{Scenario: scenario, Clients: f.clients, Seconds: elapsed.Seconds(), Gifts: gifts}
+	var all []acked
+	for _, wk := range workers {
+		lat = append(lat, wk.lat...)
+		all = append(all, wk.acks...)
+		r.Requests += wk.reqs
+		r.Refused += wk.refused
+		r.Overloaded += wk.over
+		r.Errors += wk.errs
+	}
+	r.GiftsPerSec = float64(gifts) / elapsed.Seconds()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		i := int(p * float64(len(lat)-1))
+		return float64(lat[i]) / 1000
+	}
+	r.P50ms, r.P95ms, r.P99ms = pct(0.50), pct(0.95), pct(0.99)
+	if len(lat) > 0 {
+		r.Maxms = float64(lat[len(lat)-1]) / 1000
+	}
+	fx.acked = all
+	return r
+}
+
+func diamondsMilli(s string) int64 {
+	whole, frac, _ := strings.Cut(s, ".")
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	for len(frac) < 3 {
+		frac += "0"
+	}
+	m, _ := strconv.ParseInt(frac[:3], 10, 64)
+	return w*1000 + m
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// check verifies a finished run: the ledger invariants, that every viewer's
+// and creator's wallet moved by exactly the acknowledged gifts, and (for an
+// in-process SQLite server) that every acknowledged gift is in the journal
+// exactly once. It returns "ok" or what failed.
+func (c *benchClient) check(ctx context.Context, fx *fixture, t *benchTarget) string {
+	var problems []string
+	st, body, err := c.do(ctx, http.MethodGet, "/v1/admin/ledger/check", "", nil)
+	var lc struct {
+		OK       bool     `json:"ok"`
+		Problems []string `json:"problems"`
+	}
+	if err != nil || st != 200 || json.Unmarshal(body, &lc) != nil {
+		problems = append(problems, fmt.Sprintf("ledger check: %d %v", st, err))
+	} else if !lc.OK {
+		problems = append(problems, "ledger: "+strings.Join(lc.Problems, "; "))
+	}
+	wallets := map[string]walletState{}
+	var mu sync.Mutex
+	var jobs []func() error
+	for _, u := range append(append([]string{}, fx.viewers...), fx.creators...) {
+		jobs = append(jobs, func() error {
+			st, b, err := c.do(ctx, http.MethodGet, "/v1/users/"+u+"/wallet", "", nil)
+			if err != nil || st != 200 {
+				return fmt.Errorf("wallet %s: %d %v", u, st, err)
+			}
+			var w struct {
+				Coins    int64 `json:"coins"`
+				Diamonds struct {
+					Pending   string `json:"pending"`
+					Available string `json:"available"`
+				} `json:"diamonds"`
+			}
+			if err := json.Unmarshal(b, &w); err != nil {
+				return err
+			}
+			mu.Lock()
+			wallets[u] = walletState{coins: w.Coins, milli: diamondsMilli(w.Diamonds.Pending) + diamondsMilli(w.Diamonds.Available)}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := parallel(ctx, 32, jobs); err != nil {
+		problems = append(problems, err.Error())
+	} else if err := checkWallets(fx, wallets); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if t.dbPath != "" {
+		refs, err := giftRefCounts(ctx, t.dbPath, fx.run)
+		if err != nil {
+			problems = append(problems, err.Error())
+		} else if err := checkExactlyOnce(fx.acked, refs); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) == 0 {
+		return "ok"
+	}
+	return "FAILED: " + strings.Join(problems, "; ")
+}
+
+type walletState struct{ coins, milli int64 }
+
+// checkWallets compares every wallet with what the acknowledged gifts say
+// it must hold: a lost gift or a duplicated one shows as a difference.
+func checkWallets(fx *fixture, got map[string]walletState) error {
+	wantCoins := map[string]int64{}
+	wantMilli := map[string]int64{}
+	for v, c := range fx.coins {
+		wantCoins[v] = c
+	}
+	for _, a := range fx.acked {
+		wantCoins[fx.viewers[a.viewer]] -= a.coins
+		wantMilli[fx.creators[a.creator]] += a.milli
+	}
+	var bad []string
+	for _, v := range fx.viewers {
+		if got[v].coins != wantCoins[v] {
+			bad = append(bad, fmt.Sprintf("viewer %s holds %d coins, acknowledged gifts leave %d", v, got[v].coins, wantCoins[v]))
+		}
+	}
+	for _, cr := range fx.creators {
+		if got[cr].milli != wantMilli[cr] {
+			bad = append(bad, fmt.Sprintf("creator %s holds %d milli-diamonds, acknowledged gifts give %d", cr, got[cr].milli, wantMilli[cr]))
+		}
+	}
+	if len(bad) > 0 {
+		if len(bad) > 5 {
+			bad = append(bad[:5], fmt.Sprintf("… and %d more", len(bad)-5))
+		}
+		return fmt.Errorf("money moved differently from the acknowledged gifts: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// checkExactlyOnce checks that every acknowledged gift has exactly one
+// journal transaction and that the journal holds no gift of this run that was
+// not acknowledged. refs counts gift transactions by gift id.
+func checkExactlyOnce(acks []acked, refs map[string]int) error {
+	seen := map[string]bool{}
+	var missing, dup int
+	for _, a := range acks {
+		if seen[a.id] {
+			dup++
+			continue
+		}
+		seen[a.id] = true
+		switch n := refs[a.id]; {
+		case n == 0:
+			missing++
+		case n > 1:
+			dup++
+		}
+	}
+	extra := 0
+	for id := range refs {
+		if !seen[id] {
+			extra++
+		}
+	}
+	if missing > 0 || dup > 0 || extra > 0 {
+		return fmt.Errorf("journal: %d acknowledged gifts missing, %d duplicated, %d unacknowledged gifts committed", missing, dup, extra)
+	}
+	return nil
+}
+
+// giftRefCounts counts the gift transactions of one bench run (senders
+// named "<run>-v…") in an SQLite database.
+func giftRefCounts(ctx context.Context, path, run string) (map[string]int, error) {
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.GiftRefCounts(ctx, run+"-v")
+}
