@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ type benchFlags struct {
 	baseline          bool
 	noBatch           bool
 	asJSON            bool
+	cpuProfile        string
 	server            serveFlags
 }
 
@@ -80,6 +82,7 @@ Without --target it starts a glint server in this process on a fresh database
 	fl.BoolVar(&f.baseline, "baseline", false, "also run each scenario on a --no-batch server, for the group-commit ratio")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "run the in-process server with one transaction per request")
 	fl.BoolVar(&f.asJSON, "json", false, "print results as JSON")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (loader and in-process server) to this file")
 	fl.IntVar(&f.server.maxBatch, "batch-max", 512, "in-process server: group commit batch size")
 	fl.DurationVar(&f.server.batchWait, "batch-wait", 0, "in-process server: group commit wait")
 	fl.IntVar(&f.server.queue, "queue", 8192, "in-process server: write queue bound")
@@ -114,6 +117,16 @@ func runBench(ctx context.Context, f benchFlags, stdout, stderr io.Writer) error
 	}
 	if f.viewers < 1 || f.creators < 1 || f.clients < 1 || f.batchSize < 1 || f.duration <= 0 {
 		return errors.New("--viewers, --creators, --clients, --batch-size and --duration must be positive")
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	var results []BenchResult
 	failed := false

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"runtime/pprof"
 	"sync"
 	"time"
 )
@@ -24,6 +25,8 @@ type BatcherConfig struct {
 	MaxBatch int           // most requests per transaction; 1 disables batching
 	MaxWait  time.Duration // how long the writer waits to fill a batch once it has one request
 	Queue    int           // requests that may wait; beyond it Do returns ErrOverloaded
+	// Observe, when set, is told the size and duration of every batch.
+	Observe func(size int, d time.Duration)
 }
 
 type request[T any] struct {
@@ -58,7 +61,7 @@ func NewBatcher[T any](cfg BatcherConfig, apply ApplyFunc[T]) *Batcher[T] {
 // Start runs the writer until Stop.
 func (b *Batcher[T]) Start() {
 	b.wg.Add(1)
-	go b.run()
+	go pprof.Do(context.Background(), pprof.Labels("glint", "writer"), func(context.Context) { b.run() })
 }
 
 // Stop refuses new requests, answers every accepted one, and returns when
@@ -153,7 +156,11 @@ func (b *Batcher[T]) run() {
 		}
 		// The writer's context is never cancelled: an accepted request is
 		// always answered with the truth about its commit.
+		start := time.Now()
 		errs := b.apply(context.Background(), ops)
+		if b.cfg.Observe != nil {
+			b.cfg.Observe(len(ops), time.Since(start))
+		}
 		for i, r := range batch {
 			r.done <- errs[i]
 		}
