@@ -28,6 +28,9 @@ import (
 	"github.com/glint-economy/glint/internal/store/sqlite"
 )
 
+// debugBatches prints every write batch to stderr (GLINT_DEBUG_BATCHES=1).
+var debugBatches = os.Getenv("GLINT_DEBUG_BATCHES") == "1"
+
 // version is set at build time with -ldflags "-X …/cli.version=…".
 var version = "dev"
 
@@ -127,7 +130,17 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 		return nil, err
 	}
 
-	cfg := ledger.BatcherConfig{MaxBatch: f.maxBatch, MaxWait: f.batchWait, Queue: f.queue}
+	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "glint_write_batch_size", Help: "Requests per write transaction (group commit).",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 11)})
+	batchSeconds := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "glint_write_batch_seconds", Help: "Time to apply and commit one write batch.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 12)})
+	cfg := ledger.BatcherConfig{MaxBatch: f.maxBatch, MaxWait: f.batchWait, Queue: f.queue, Observe: func(n int, d time.Duration) {
+		batchSize.Observe(float64(n))
+		batchSeconds.Observe(d.Seconds())
+		if debugBatches {
+			fmt.Fprintf(os.Stderr, "batch %d %v\n", n, d)
+		}
+	}}
 	if f.noBatch {
 		cfg.MaxBatch, cfg.MaxWait = 1, 0
 	}
@@ -181,6 +194,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(batchSize, batchSeconds)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "glint_write_queue_depth", Help: "Write requests waiting for the batch writer."},
 		func() float64 { return float64(batcher.Pending()) }))
 

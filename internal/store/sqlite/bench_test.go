@@ -25,7 +25,9 @@ func benchService(b *testing.B, db *sqlite.DB) *gifting.Service {
 	}
 	return gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: money.DefaultRates(), Read: db,
-		Write:     func(ctx context.Context, op func(gifting.Tx) error) error { return db.ApplyBatch(ctx, wrap([]func(gifting.Tx) error{op}))[0] },
+		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
+			return db.ApplyBatch(ctx, wrap([]func(gifting.Tx) error{op}))[0]
+		},
 		WriteMany: func(ctx context.Context, ops []func(gifting.Tx) error) []error { return db.ApplyBatch(ctx, wrap(ops)) },
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 	})
