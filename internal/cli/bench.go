@@ -457,7 +457,7 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 					if scenario != "hot" {
 						cr = rng.IntN(len(fx.streams))
 					}
-					items[i] = item{v: rng.IntN(len(fx.viewers)), c: cr, key: fmt.Sprintf("%s-%d-%d", fx.run, w, seq)}
+					items[i] = item{v: rng.IntN(len(fx.viewers)), c: cr, key: fmt.Sprintf("%s-%s-%d-%d", fx.run, scenario, w, seq)}
 				}
 				var buf bytes.Buffer
 				var path, idemKey string
@@ -596,7 +596,7 @@ loop:
 	if len(lat) > 0 {
 		r.Maxms = float64(lat[len(lat)-1]) / 1000
 	}
-	fx.acked = all
+	fx.acked = append(fx.acked, all...)
 	return r
 }
 
