@@ -33,7 +33,9 @@ func newEnv(t *testing.T) *env {
 	b := ledger.NewBatcher(ledger.BatcherConfig{MaxBatch: 64, Queue: 1024}, db.ApplyBatch)
 	b.Start()
 	t.Cleanup(func() { b.Stop(); db.Close() })
-	wrap := func(op func(gifting.Tx) error) func(*sqlite.Tx) error { return func(t *sqlite.Tx) error { return op(t) } }
+	wrap := func(op func(gifting.Tx) error) func(*sqlite.Tx) error {
+		return func(t *sqlite.Tx) error { return op(t) }
+	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: money.DefaultRates(), Read: db,
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error { return b.Do(ctx, wrap(op)) },
