@@ -29,18 +29,17 @@ var (
 var domainTables = []table{userTable, streamTable, versionTable, catalogTable, giftTable, comboTable, purchaseTable}
 
 const (
-	qUser         = "SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users WHERE id = ?"
-	qStream       = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ?"
-	qLiveStream   = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ? AND status = 'live'"
-	qCatalogGift  = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = ? ORDER BY version DESC LIMIT 1"
-	qCombo        = "SELECT stream_id, combo_id, sender_id, gift_id, count, last_at, ended FROM combos WHERE stream_id = ? AND combo_id = ?"
-	qPurchase     = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at FROM purchases WHERE id = ?"
-	qMaxVersion   = "SELECT COALESCE(MAX(version), 0) FROM catalog_versions"
-	qStreamTotals = "UPDATE streams SET gifts = gifts + ?, coins = coins + ?, milli = milli + ? WHERE id = ?"
+	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users WHERE id = ?"
+	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ?"
+	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ? AND status = 'live'"
+	qCatalogGift = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = ? ORDER BY version DESC LIMIT 1"
+	qCombo       = "SELECT stream_id, combo_id, sender_id, gift_id, count, last_at, ended FROM combos WHERE stream_id = ? AND combo_id = ?"
+	qPurchase    = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at FROM purchases WHERE id = ?"
+	qMaxVersion  = "SELECT COALESCE(MAX(version), 0) FROM catalog_versions"
 )
 
 // domainQueries are the fixed domain statements of the batch writer.
-var domainQueries = []string{qUser, qStream, qLiveStream, qCatalogGift, qCombo, qPurchase, qMaxVersion, qStreamTotals}
+var domainQueries = []string{qUser, qStream, qLiveStream, qCatalogGift, qCombo, qPurchase, qMaxVersion}
 
 var _ gifting.Tx = (*Tx)(nil)
 var _ gifting.Reader = (*DB)(nil)
@@ -265,13 +264,24 @@ func (t *Tx) AddStreamTotals(ctx context.Context, streamID, senderID string, d g
 }
 
 func (t *Tx) flushStreamTotals(streams map[string]*gifting.StreamDelta, gifters map[gifterKey]*gifting.StreamDelta) error {
+	var upd [][]any
 	for id, d := range streams {
-		if d.Gifts == 0 {
-			continue
+		if d.Gifts != 0 {
+			upd = append(upd, []any{id, d.Gifts, d.Coins, d.Milli})
 		}
-		if _, err := t.exec(qStreamTotals, d.Gifts, d.Coins, d.Milli, id); err != nil {
+	}
+	err := eachChunk(upd, func(chunk [][]any) error {
+		args := make([]any, 0, 4*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := t.exec(updateStreamsSQL(len(chunk)), args...); err != nil {
 			return fmt.Errorf("sqlite: stream totals: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	rows := make([][]any, 0, len(gifters))
 	for k, d := range gifters {
@@ -536,3 +546,9 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 
 // Now returns the store's clock reading.
 func (db *DB) Now() time.Time { return db.now() }
+
+// updateStreamsSQL adds gift, coin and diamond totals to n streams at once.
+func updateStreamsSQL(n int) string {
+	return "UPDATE streams SET gifts = streams.gifts + v.column2, coins = streams.coins + v.column3, milli = streams.milli + v.column4 FROM (VALUES " +
+		valuesSQL(n, 4) + ") AS v WHERE streams.id = v.column1"
+}

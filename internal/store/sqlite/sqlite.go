@@ -162,6 +162,9 @@ func (db *DB) prepareWriter(ctx context.Context) error {
 			queries = append(queries, insertSQL(t, n))
 		}
 	}
+	for n := 1; n <= maxRowsPerInsert; n *= 2 {
+		queries = append(queries, updateBalancesSQL(n), updateStreamsSQL(n))
+	}
 	stmts := map[string]*sql.Stmt{}
 	for _, q := range queries {
 		s, err := db.write.PrepareContext(ctx, q)

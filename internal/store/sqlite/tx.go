@@ -68,7 +68,6 @@ var writerQueries = append([]string{
 	"SELECT asset, balance FROM accounts WHERE id = ?",
 	"SELECT hash, status, response, created_at FROM idempotency WHERE key = ?",
 	"SELECT COALESCE(MAX(id), 0) FROM transactions",
-	"UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance",
 }, domainQueries...)
 
 func insertSQL(t table, n int) string {
@@ -174,21 +173,42 @@ const maxRowsPerInsert = 128
 
 func (t *Tx) insertAll(tb table, rows [][]any) error {
 	args := make([]any, 0, min(len(rows), maxRowsPerInsert)*len(tb.cols))
+	return eachChunk(rows, func(chunk [][]any) error {
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := t.exec(insertSQL(tb, len(chunk)), args...); err != nil {
+			return fmt.Errorf("sqlite: insert into %s: %w", tb.name, err)
+		}
+		return nil
+	})
+}
+
+// eachChunk calls fn on rows in chunks of maxRowsPerInsert, 64, 32 … 1
+// rows: sizes whose statements are prepared in advance.
+func eachChunk(rows [][]any, fn func(chunk [][]any) error) error {
 	for len(rows) > 0 {
 		n := maxRowsPerInsert
 		for n > len(rows) {
 			n /= 2
 		}
-		args = args[:0]
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		if _, err := t.exec(insertSQL(tb, n), args...); err != nil {
-			return fmt.Errorf("sqlite: insert into %s: %w", tb.name, err)
+		if err := fn(rows[:n]); err != nil {
+			return err
 		}
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// valuesSQL returns "(?,?),(?,?)…" for n rows of cols values.
+func valuesSQL(n, cols int) string { return placeholders(n, cols) }
+
+// updateBalancesSQL adds deltas to n accounts in one statement and returns
+// their new balances.
+func updateBalancesSQL(n int) string {
+	return "UPDATE accounts SET balance = accounts.balance + v.column2 FROM (VALUES " + valuesSQL(n, 2) +
+		") AS v WHERE accounts.id = v.column1 RETURNING accounts.id, accounts.balance"
 }
 
 func nullString(s string) any {
@@ -230,6 +250,8 @@ func (t *Tx) flush() error {
 		}
 	}
 	newAccts := &pendingRows{}
+	var updates [][]any
+	expect := map[string]int64{}
 	for _, c := range t.Changes() {
 		if c.New {
 			neg := 0
@@ -239,17 +261,46 @@ func (t *Tx) flush() error {
 			newAccts.vals = append(newAccts.vals, []any{string(c.Account), string(c.Asset), c.Balance, neg})
 			continue
 		}
-		row, err := t.queryRow("UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance", c.Delta, string(c.Account))
+		updates = append(updates, []any{string(c.Account), c.Delta})
+		expect[string(c.Account)] = c.Balance
+	}
+	// One statement per chunk of accounts, in account order.
+	err := eachChunk(updates, func(chunk [][]any) error {
+		args := make([]any, 0, 2*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		s, err := t.stmt(updateBalancesSQL(len(chunk)))
 		if err != nil {
 			return err
 		}
-		var got int64
-		if err := row.Scan(&got); err != nil {
-			return fmt.Errorf("sqlite: update balance of %s: %w", c.Account, err)
+		rows, err := s.QueryContext(t.ctx, args...)
+		if err != nil {
+			return fmt.Errorf("sqlite: update balances: %w", err)
 		}
-		if got != c.Balance {
-			return fmt.Errorf("sqlite: balance of %s is %d, the batch expected %d: another writer?", c.Account, got, c.Balance)
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var id string
+			var got int64
+			if err := rows.Scan(&id, &got); err != nil {
+				return fmt.Errorf("sqlite: update balances: %w", err)
+			}
+			if got != expect[id] {
+				return fmt.Errorf("sqlite: balance of %s is %d, the batch expected %d: another writer?", id, got, expect[id])
+			}
+			n++
 		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: update balances: %w", err)
+		}
+		if n != len(chunk) {
+			return fmt.Errorf("sqlite: update balances: %d of %d accounts updated", n, len(chunk))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := t.insertAll(accountTable, newAccts.vals); err != nil {
 		return err
