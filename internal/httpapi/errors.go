@@ -54,6 +54,15 @@ var installErrors sync.Once
 func useGlintErrors() {
 	installErrors.Do(func() {
 		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+			// An error glint already shaped (as the authentication
+			// middleware writes through huma.WriteErr) goes out unchanged,
+			// not wrapped as its own detail.
+			for _, e := range errs {
+				var ae *apiError
+				if errors.As(e, &ae) {
+					return ae
+				}
+			}
 			var problems []map[string]any
 			for _, e := range errs {
 				if e == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
@@ -76,7 +77,7 @@ func insertSQL(t table, n int) string {
 
 func (db *DB) newTx(ctx context.Context, tx *sql.Tx) *Tx {
 	t := &Tx{db: db, ctx: ctx, tx: tx, rows: map[string]*pendingRows{}, stmts: map[string]*sql.Stmt{}, cache: map[string]any{}, updateKeys: map[string]bool{}}
-	t.Book = ledger.NewBook(t, db.now().UTC())
+	t.Book = ledger.NewBook(t, db.now().UTC().Truncate(time.Microsecond)) // stored as microseconds
 	return t
 }
 
