@@ -9,18 +9,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glint-economy/glint/internal/auth"
-	"github.com/glint-economy/glint/internal/store/sqlite"
 )
 
 func init() { extraCommands = append(extraCommands, newKeysCmd) }
 
 func newKeysCmd() *cobra.Command {
 	var db string
-	open := func(cmd *cobra.Command) (*sqlite.DB, error) {
+	open := func(cmd *cobra.Command) (store, error) {
 		if err := bindEnv(cmd); err != nil {
 			return nil, err
 		}
-		d, err := sqlite.Open(db, sqlite.Options{})
+		d, err := openStore(cmd.Context(), db, false)
 		if err != nil {
 			return nil, err
 		}
@@ -31,7 +30,7 @@ func newKeysCmd() *cobra.Command {
 		return d, nil
 	}
 	cmd := &cobra.Command{Use: "keys", Short: "Create, list and revoke API keys"}
-	cmd.PersistentFlags().StringVar(&db, "db", "glint.db", "database")
+	cmd.PersistentFlags().StringVar(&db, "db", "glint.db", "SQLite database file or PostgreSQL DSN postgres://…")
 
 	var scope, label string
 	create := &cobra.Command{

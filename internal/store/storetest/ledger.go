@@ -1,5 +1,10 @@
 // Package storetest is the conformance suite every storage engine passes:
-// the same tests, run against SQLite and PostgreSQL.
+// the same tests, run against SQLite and PostgreSQL. Run runs all of it: the
+// ledger part (RunLedger: random transfers against a model, contended
+// overdraft, concurrent idempotency, batch isolation, invalid transactions,
+// the append-only journal) and the domain part (RunDomain: gifting.Service
+// driven over the engine — users, purchases, gifts and streaks, streams,
+// catalog versions, idempotency, history paging, API keys and settings).
 package storetest
 
 import (
@@ -10,7 +15,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 )
@@ -20,18 +28,43 @@ import (
 type Engine[T ledger.Writer] struct {
 	Apply    ledger.ApplyFunc[T]
 	Snapshot func(ctx context.Context) (ledger.Snapshot, error)
+	// Read reads committed domain data (the domain suite needs it).
+	Read gifting.Reader
+	// Keys stores API keys and settings (the domain suite needs it).
+	Keys KeyStore
+	// Exec runs one SQL statement on the database; the suite uses it to
+	// check that the journal refuses UPDATE and DELETE.
+	Exec func(ctx context.Context, query string) error
 }
 
-// Open returns a fresh engine for one test; it registers its own cleanup.
-type Open[T ledger.Writer] func(t *testing.T) Engine[T]
+// KeyStore is the API-key and settings part of an engine.
+type KeyStore interface {
+	auth.KeyStore
+	CreateAPIKey(ctx context.Context, k auth.APIKey) error
+	ListAPIKeys(ctx context.Context) ([]auth.APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string) error
+	Setting(ctx context.Context, key string, gen func() (string, error)) (string, error)
+}
+
+// Open returns a fresh engine for one test, whose clock is now (time.Now
+// when nil); it registers its own cleanup.
+type Open[T ledger.Writer] func(t *testing.T, now func() time.Time) Engine[T]
+
+// Run runs the whole conformance suite: the ledger part and the domain part.
+func Run[T gifting.Tx](t *testing.T, open Open[T]) {
+	t.Run("Ledger", func(t *testing.T) { RunLedger(t, open) })
+	t.Run("Domain", func(t *testing.T) { RunDomain(t, open) })
+}
 
 // RunLedger runs the ledger part of the conformance suite.
 func RunLedger[T ledger.Writer](t *testing.T, open Open[T]) {
-	t.Run("PropertyRandomTransfers", func(t *testing.T) { t.Parallel(); testProperty(t, open(t)) })
-	t.Run("ContendedOverdraft", func(t *testing.T) { t.Parallel(); testOverdraft(t, open(t)) })
-	t.Run("IdempotencyConcurrent", func(t *testing.T) { t.Parallel(); testIdempotency(t, open(t)) })
-	t.Run("BatchIsolatesFailures", func(t *testing.T) { t.Parallel(); testBatchIsolation(t, open(t)) })
-	t.Run("RejectsInvalidTransactions", func(t *testing.T) { t.Parallel(); testInvalid(t, open(t)) })
+	t.Run("PropertyRandomTransfers", func(t *testing.T) { t.Parallel(); testProperty(t, open(t, nil)) })
+	t.Run("ContendedOverdraft", func(t *testing.T) { t.Parallel(); testOverdraft(t, open(t, nil)) })
+	t.Run("IdempotencyConcurrent", func(t *testing.T) { t.Parallel(); testIdempotency(t, open(t, nil)) })
+	t.Run("BatchIsolatesFailures", func(t *testing.T) { t.Parallel(); testBatchIsolation(t, open(t, nil)) })
+	t.Run("RejectsInvalidTransactions", func(t *testing.T) { t.Parallel(); testInvalid(t, open(t, nil)) })
+	t.Run("JournalAppendOnly", func(t *testing.T) { t.Parallel(); testAppendOnly(t, open(t, nil)) })
+	t.Run("IdempotencyTwiceInOneBatch", func(t *testing.T) { t.Parallel(); testIdempotencyInBatch(t, open(t, nil)) })
 }
 
 func transfer(from, to ledger.AccountID, asset money.Asset, amount int64) ledger.Transaction {
@@ -263,4 +296,60 @@ func testInvalid[T ledger.Writer](t *testing.T, e Engine[T]) {
 		t.Fatalf("asset mismatch: errs = %v", errs)
 	}
 	mustClean(t, e)
+}
+
+func testAppendOnly[T ledger.Writer](t *testing.T, e Engine[T]) {
+	ctx := context.Background()
+	a := ledger.CoinsOf("a")
+	if errs := e.Apply(ctx, []func(T) error{func(w T) error { return w.Post(ctx, transfer(ledger.CoinsIssued, a, money.Coin, 7)) }}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if s := mustClean(t, e); !s.AppendOnlyGuard {
+		t.Fatal("snapshot: append-only guard missing")
+	}
+	if e.Exec == nil {
+		t.Skip("engine gives no Exec")
+	}
+	for _, q := range []string{
+		"UPDATE transactions SET kind = 'edited'",
+		"DELETE FROM transactions",
+		"UPDATE postings SET amount = amount + 1",
+		"DELETE FROM postings",
+	} {
+		if err := e.Exec(ctx, q); err == nil {
+			t.Errorf("%s: succeeded, want the journal to refuse it", q)
+		}
+	}
+	if got := balances(mustClean(t, e))[a]; got != 7 {
+		t.Fatalf("balance %d after refused edits, want 7", got)
+	}
+}
+
+// testIdempotencyInBatch sends one key twice in one batch: the second
+// request replays the first, which the batch has not committed yet.
+func testIdempotencyInBatch[T ledger.Writer](t *testing.T, e Engine[T]) {
+	ctx := context.Background()
+	to := ledger.CoinsOf("buyer")
+	replays := make([]bool, 3)
+	op := func(i int) func(T) error {
+		return func(w T) error {
+			_, _, replay, err := ledger.Once(ctx, w, "same", "h", func() (int, []byte, error) {
+				return 201, []byte("first"), w.Post(ctx, transfer(ledger.CoinsIssued, to, money.Coin, 5))
+			})
+			replays[i] = replay
+			return err
+		}
+	}
+	errs := e.Apply(ctx, []func(T) error{op(0), op(1), op(2)})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if replays[0] || !replays[1] || !replays[2] {
+		t.Fatalf("replays %v, want the first to run and the others to replay", replays)
+	}
+	if got := balances(mustClean(t, e))[to]; got != 5 {
+		t.Fatalf("balance %d, want 5 (one effect)", got)
+	}
 }
