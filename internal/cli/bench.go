@@ -22,8 +22,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/glint-economy/glint/internal/store/sqlite"
 )
 
 func init() { extraCommands = append(extraCommands, newBenchCmd) }
@@ -181,7 +179,7 @@ type benchTarget struct {
 	base     string
 	adminKey string
 	name     string
-	dbPath   string // in-process SQLite only: for the journal check
+	dbPath   string // in-process server only: its database, for the journal check
 	stop     func()
 }
 
@@ -191,6 +189,7 @@ func startInProcess(ctx context.Context, f benchFlags, noBatch bool, stderr io.W
 	sf.logLevel = "warn"
 	sf.maxBatchGifts = max(f.batchSize, 500)
 	sf.noBatch = noBatch
+	sf.sandbox = true // setup buys coins through the sandbox provider
 	var cleanup []func()
 	sf.db = f.db
 	if sf.db == "" {
@@ -745,12 +744,18 @@ func checkExactlyOnce(acks []acked, refs map[string]int) error {
 }
 
 // giftRefCounts counts the gift transactions of one bench run (senders
-// named "<run>-v…") in an SQLite database.
-func giftRefCounts(ctx context.Context, path, run string) (map[string]int, error) {
-	db, err := sqlite.Open(path, sqlite.Options{})
+// named "<run>-v…") in the in-process server's database, either engine.
+func giftRefCounts(ctx context.Context, db, run string) (map[string]int, error) {
+	s, err := openStore(ctx, db, true)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	return db.GiftRefCounts(ctx, run+"-v")
+	defer s.Close()
+	c, ok := s.(interface {
+		GiftRefCounts(ctx context.Context, senderPrefix string) (map[string]int, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("bench: %s cannot count gift transactions", dbName(db))
+	}
+	return c.GiftRefCounts(ctx, run+"-v")
 }

@@ -38,6 +38,7 @@ var version = "dev"
 type serveFlags struct {
 	db, addr, economy, fx string
 	demo                  bool
+	sandbox               bool
 	maxBatch              int
 	batchWait             time.Duration
 	queue                 int
@@ -55,6 +56,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.economy, "economy", "", "economy file (default: the embedded seed preset)")
 	fl.StringVar(&f.fx, "fx", "", "FX rate table (default: the table embedded in the binary)")
 	fl.BoolVar(&f.demo, "demo", false, "seed demo creators and viewers and print an admin key, a user token and curl examples")
+	fl.BoolVar(&f.sandbox, "sandbox-payments", true, "offer the sandbox payment provider, which completes every purchase at once without real money (turn off in production)")
 	fl.IntVar(&f.maxBatch, "batch-max", 512, "group commit: most write requests per database transaction")
 	fl.DurationVar(&f.batchWait, "batch-wait", 0, "group commit: how long the writer waits to fill a batch (0: take what is queued)")
 	fl.IntVar(&f.queue, "queue", 8192, "write requests that may wait; beyond it the API answers 503 with Retry-After")
@@ -149,9 +151,14 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	var providers []gifting.PaymentProvider
+	if f.sandbox || f.demo {
+		providers = append(providers, payments.Sandbox{})
+		log.Warn("the sandbox payment provider is on: any caller allowed to buy coins gets them without paying; start with --sandbox-payments=false in production")
+	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: econ, FX: fx, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
-		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
+		Providers: providers,
 	})
 	if _, err := svc.SyncCatalog(ctx); err != nil {
 		batcher.stop()

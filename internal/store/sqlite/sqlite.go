@@ -212,4 +212,7 @@ func placeholders(n, cols int) string {
 	return strings.TrimSuffix(strings.Repeat(row+",", n), ",")
 }
 
-var _ ledger.Reader = (*Tx)(nil)
+var (
+	_ ledger.Reader = (*bookReader)(nil)
+	_ ledger.Writer = (*Tx)(nil)
+)

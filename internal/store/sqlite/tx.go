@@ -77,7 +77,7 @@ func insertSQL(t table, n int) string {
 
 func (db *DB) newTx(ctx context.Context, tx *sql.Tx) *Tx {
 	t := &Tx{db: db, ctx: ctx, tx: tx, rows: map[string]*pendingRows{}, stmts: map[string]*sql.Stmt{}, cache: map[string]any{}, updateKeys: map[string]bool{}}
-	t.Book = ledger.NewBook(t, db.now().UTC().Truncate(time.Microsecond)) // stored as microseconds
+	t.Book = ledger.NewBook((*bookReader)(t), db.now().UTC().Truncate(time.Microsecond)) // stored as microseconds
 	return t
 }
 
@@ -119,9 +119,14 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	return s.ExecContext(t.ctx, args...)
 }
 
+// bookReader is the batch's ledger.Reader: what the Book reads from the
+// database. It is a separate type so that Tx's own Idempotency is the Book's
+// (which sees records saved earlier in the batch), not the database's.
+type bookReader Tx
+
 // Account implements ledger.Reader.
-func (t *Tx) Account(ctx context.Context, id ledger.AccountID) (money.Asset, int64, bool, error) {
-	row, err := t.queryRow("SELECT asset, balance FROM accounts WHERE id = ?", string(id))
+func (r *bookReader) Account(ctx context.Context, id ledger.AccountID) (money.Asset, int64, bool, error) {
+	row, err := (*Tx)(r).queryRow("SELECT asset, balance FROM accounts WHERE id = ?", string(id))
 	if err != nil {
 		return "", 0, false, err
 	}
@@ -137,8 +142,8 @@ func (t *Tx) Account(ctx context.Context, id ledger.AccountID) (money.Asset, int
 }
 
 // Idempotency implements ledger.Reader.
-func (t *Tx) Idempotency(ctx context.Context, key string) (*ledger.IdempotencyRecord, error) {
-	row, err := t.queryRow("SELECT hash, status, response, created_at FROM idempotency WHERE key = ?", key)
+func (r *bookReader) Idempotency(ctx context.Context, key string) (*ledger.IdempotencyRecord, error) {
+	row, err := (*Tx)(r).queryRow("SELECT hash, status, response, created_at FROM idempotency WHERE key = ?", key)
 	if err != nil {
 		return nil, err
 	}
