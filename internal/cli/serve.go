@@ -57,7 +57,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.fx, "fx", "", "FX rate table (default: the table embedded in the binary)")
 	fl.BoolVar(&f.demo, "demo", false, "seed demo creators and viewers and print an admin key, a user token and curl examples")
 	fl.BoolVar(&f.sandbox, "sandbox-payments", true, "offer the sandbox payment provider, which completes every purchase at once without real money (turn off in production)")
-	fl.IntVar(&f.maxBatch, "batch-max", 512, "group commit: most write requests per database transaction")
+	fl.IntVar(&f.maxBatch, "batch-max", 2048, "group commit: most write requests per database transaction")
 	fl.DurationVar(&f.batchWait, "batch-wait", 0, "group commit: how long the writer waits to fill a batch (0: take what is queued)")
 	fl.IntVar(&f.queue, "queue", 8192, "write requests that may wait; beyond it the API answers 503 with Retry-After")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "one transaction per write request (the baseline group commit is measured against)")
