@@ -36,6 +36,7 @@ type benchFlags struct {
 	duration, warmup  time.Duration
 	batchSize         int
 	coinsPerViewer    int64
+	walletReaders     int
 	baseline          bool
 	noBatch           bool
 	asJSON            bool
@@ -77,6 +78,7 @@ Without --target it starts a glint server in this process on a fresh database
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "load before measuring starts")
 	fl.IntVar(&f.batchSize, "batch-size", 100, "gifts per request in the batch scenario")
 	fl.Int64Var(&f.coinsPerViewer, "coins", 70000, "coins each viewer starts with (bought in the largest web package)")
+	fl.IntVar(&f.walletReaders, "wallet-readers", 4, "clients reading wallets during the load (read latency under write load)")
 	fl.BoolVar(&f.baseline, "baseline", false, "also run each scenario on a --no-batch server, for the group-commit ratio")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "run the in-process server with one transaction per request")
 	fl.BoolVar(&f.asJSON, "json", false, "print results as JSON")
@@ -100,6 +102,9 @@ type BenchResult struct {
 	P95ms       float64 `json:"p95_ms"`
 	P99ms       float64 `json:"p99_ms"`
 	Maxms       float64 `json:"max_ms"`
+	WalletReads int64   `json:"wallet_reads"` // wallet reads made during the load
+	WalletP50ms float64 `json:"wallet_p50_ms"`
+	WalletP99ms float64 `json:"wallet_p99_ms"`
 	Refused     int64   `json:"refused"`    // 4xx answers (e.g. insufficient funds)
 	Overloaded  int64   `json:"overloaded"` // 503 answers
 	Errors      int64   `json:"errors"`     // transport errors and 5xx other than 503
@@ -152,10 +157,10 @@ func runBench(ctx context.Context, f benchFlags, stdout, stderr io.Writer) error
 		}
 	} else {
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(w, "scenario\tserver\tclients\tgifts/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tgifts\trefused\t503\terrors\tcheck\t")
+		fmt.Fprintln(w, "scenario\tserver\tclients\tgifts/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\twallet p99 ms\tgifts\trefused\t503\terrors\tcheck\t")
 		for _, r := range results {
-			fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%d\t%d\t%d\t%s\t\n", r.Scenario, r.Server, r.Clients, r.GiftsPerSec,
-				r.P50ms, r.P95ms, r.P99ms, r.Maxms, r.Gifts, r.Refused, r.Overloaded, r.Errors, r.Check)
+			fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%.2f\t%d\t%d\t%d\t%d\t%s\t\n", r.Scenario, r.Server, r.Clients, r.GiftsPerSec,
+				r.P50ms, r.P95ms, r.P99ms, r.Maxms, r.WalletP99ms, r.Gifts, r.Refused, r.Overloaded, r.Errors, r.Check)
 		}
 		w.Flush()
 		byKey := map[string]float64{}
@@ -545,6 +550,31 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 			}
 		}(w)
 	}
+	// A few readers fetch wallets while the gifts flow: read latency under
+	// write load.
+	var walletLat [][]int64
+	var rwg sync.WaitGroup
+	for r := 0; r < f.walletReaders; r++ {
+		walletLat = append(walletLat, nil)
+		rwg.Add(1)
+		go func(r int) {
+			defer rwg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 7))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v := fx.viewers[rng.IntN(len(fx.viewers))]
+				start := time.Now()
+				st, _, err := c.do(ctx, http.MethodGet, "/v1/users/"+v+"/wallet", "", nil)
+				if err == nil && st == 200 && measuring.Load() {
+					walletLat[r] = append(walletLat[r], time.Since(start).Microseconds())
+				}
+			}
+		}(r)
+	}
 	tty := isTerminal(stderr)
 	time.Sleep(f.warmup)
 	measuring.Store(true)
@@ -572,6 +602,7 @@ loop:
 	tick.Stop()
 	close(stop)
 	wg.Wait()
+	rwg.Wait()
 	if tty {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -596,6 +627,16 @@ loop:
 		return float64(lat[i]) / 1000
 	}
 	r.P50ms, r.P95ms, r.P99ms = pct(0.50), pct(0.95), pct(0.99)
+	var wl []int64
+	for _, l := range walletLat {
+		wl = append(wl, l...)
+	}
+	slices.Sort(wl)
+	if len(wl) > 0 {
+		r.WalletReads = int64(len(wl))
+		r.WalletP50ms = float64(wl[len(wl)/2]) / 1000
+		r.WalletP99ms = float64(wl[int(0.99*float64(len(wl)-1))]) / 1000
+	}
 	if len(lat) > 0 {
 		r.Maxms = float64(lat[len(lat)-1]) / 1000
 	}
