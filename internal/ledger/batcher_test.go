@@ -18,11 +18,13 @@ type fakeStore struct {
 	applied map[int]bool
 	hold    chan struct{}
 	batches atomic.Int64
+	inFirst atomic.Int64 // size of the first batch, known before it is held
 }
 
 type fakeTx struct{ s *fakeStore }
 
 func (s *fakeStore) apply(_ context.Context, ops []func(*fakeTx) error) []error {
+	s.inFirst.CompareAndSwap(0, int64(len(ops)))
 	if s.hold != nil {
 		<-s.hold
 	}
@@ -164,11 +166,11 @@ func TestBatcherGroupsRequests(t *testing.T) {
 			_ = b.Do(context.Background(), func(*fakeTx) error { return nil })
 		}()
 	}
-	// The writer holds at most one batch (100); the rest wait in the queue.
+	// Wait until every request is either in the held first batch or queued.
 	deadline := time.Now().Add(10 * time.Second)
-	for b.Pending() < 101 {
+	for int64(b.Pending())+s.inFirst.Load() < 201 {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d requests queued", b.Pending())
+			t.Fatalf("only %d requests queued, %d in the writer", b.Pending(), s.inFirst.Load())
 		}
 		time.Sleep(time.Millisecond)
 	}
