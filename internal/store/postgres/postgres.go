@@ -31,7 +31,10 @@
 //     bounded number of times, rolling back under context.WithoutCancel.
 //
 // Writes are set-based: every table gets one statement per batch over unnest
-// arrays, and the statements of a flush are sent in one pipeline.
+// arrays, and the statements of a flush are sent in one pipeline. Reads are
+// too: before its ops run, an attempt learns what they will read (a dry run
+// that never touches the database) and reads it ahead in one pipeline of
+// set-based queries, a cache of that attempt only (prefetch.go).
 package postgres
 
 import (
@@ -85,6 +88,9 @@ type DB struct {
 	// maxAttempts bounds the retries of a batch.
 	maxAttempts int
 	retries     atomic.Int64
+	// pointReads counts the one-row reads batches made that the prefetch
+	// did not foresee (for the tests).
+	pointReads atomic.Int64
 }
 
 // Retries returns how many times a batch was tried again after meeting

@@ -37,6 +37,11 @@ type Tx struct {
 	// absentKeys are the idempotency keys requests asked for and found
 	// nowhere.
 	absentKeys map[string]bool
+	// idemPre holds idempotency records read ahead (nil: known absent).
+	idemPre map[string]*ledger.IdempotencyRecord
+	// disc is set on a discovery Tx (see prefetch.go): its reads never go
+	// to the database, they are recorded and answered with stand-ins.
+	disc *discovery
 	// dbErr is the first database error of the batch: after it the
 	// transaction is aborted, and the batch is retried or failed by it.
 	dbErr error
@@ -66,7 +71,7 @@ type comboBase struct {
 
 type pendingRows struct{ vals [][]any }
 
-func (db *DB) newTx(ctx context.Context, tx pgx.Tx) *Tx {
+func (db *DB) newTx(ctx context.Context, tx pgx.Tx, now time.Time) *Tx {
 	t := &Tx{
 		db: db, ctx: ctx, tx: tx,
 		locked: map[ledger.AccountID]lockedAccount{}, prefetched: map[ledger.AccountID]lockedAccount{}, watch: map[ledger.AccountID]bool{},
@@ -74,7 +79,7 @@ func (db *DB) newTx(ctx context.Context, tx pgx.Tx) *Tx {
 		streamBase: map[string]string{}, comboBase: map[string]comboBase{},
 		updateKeys: map[string]bool{}, absentKeys: map[string]bool{},
 	}
-	t.Book = ledger.NewBook((*bookReader)(t), db.now().UTC())
+	t.Book = ledger.NewBook((*bookReader)(t), now)
 	return t
 }
 
@@ -92,6 +97,7 @@ func (t *Tx) fail(err error) error {
 // scan runs a one-row query in the batch's transaction; found is false when
 // it returns no row.
 func (t *Tx) scan(query string, args []any, dest ...any) (found bool, err error) {
+	t.db.pointReads.Add(1)
 	err = t.tx.QueryRow(t.ctx, query, args...).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -157,6 +163,10 @@ func (t *Tx) account(id ledger.AccountID) (money.Asset, int64, bool, error) {
 	if a, ok := t.prefetched[id]; ok {
 		return a.asset, a.balance, a.found, nil
 	}
+	if t.disc != nil {
+		t.disc.accounts[id] = true
+		return "", 0, false, nil
+	}
 	var asset string
 	var bal int64
 	found, err := t.scan("SELECT asset, balance FROM accounts WHERE id = $1", []any{string(id)}, &asset, &bal)
@@ -181,6 +191,17 @@ func (t *Tx) Idempotency(ctx context.Context, key string) (*ledger.IdempotencyRe
 }
 
 func (t *Tx) idempotency(key string) (*ledger.IdempotencyRecord, error) {
+	if rec, ok := t.idemPre[key]; ok {
+		if rec == nil {
+			return nil, nil
+		}
+		cp := *rec
+		return &cp, nil
+	}
+	if t.disc != nil {
+		t.disc.idem[key] = true
+		return nil, nil
+	}
 	rec := &ledger.IdempotencyRecord{Key: key}
 	var at time.Time
 	found, err := t.scan("SELECT hash, status, response, created_at FROM idempotency WHERE key = $1", []any{key},
@@ -605,13 +626,17 @@ func (db *DB) ApplyBatch(ctx context.Context, ops []func(*Tx) error) []error {
 	for attempt := 1; attempt <= db.maxAttempts; attempt++ {
 		clear(errs)
 		var t *Tx
+		now := db.now().UTC()
 		ids := make([]ledger.AccountID, 0, len(lock))
 		for id := range lock {
 			ids = append(ids, id)
 		}
 		err := db.withTx(ctx, pgx.TxOptions{}, func(ptx pgx.Tx) error {
-			t = db.newTx(ctx, ptx)
+			t = db.newTx(ctx, ptx, now)
 			if err := t.lockAccounts(ids); err != nil {
+				return err
+			}
+			if err := t.prefetch(ops); err != nil {
 				return err
 			}
 			for i, op := range ops {

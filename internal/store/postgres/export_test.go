@@ -1,0 +1,5 @@
+package postgres
+
+// PointReads returns how many one-row reads batches made that the prefetch
+// did not foresee.
+func (db *DB) PointReads() int64 { return db.pointReads.Load() }
