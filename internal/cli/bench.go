@@ -107,7 +107,8 @@ type BenchResult struct {
 	WalletP99ms float64 `json:"wallet_p99_ms"`
 	Refused     int64   `json:"refused"`    // 4xx answers (e.g. insufficient funds)
 	Overloaded  int64   `json:"overloaded"` // 503 answers
-	Errors      int64   `json:"errors"`     // transport errors and 5xx other than 503
+	Errors      int64   `json:"errors"`     // transport errors (after retries) and 5xx other than 503
+	Retries     int64   `json:"retries"`    // requests resent with the same keys after a transport error
 	Check       string  `json:"check"`      // "ok" or what failed
 }
 
@@ -160,9 +161,14 @@ func runBench(ctx context.Context, f benchFlags, stdout, stderr io.Writer) error
 		fmt.Fprintln(w, "scenario\tserver\tclients\tgifts/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\twallet p99 ms\tgifts\trefused\t503\terrors\tcheck\t")
 		for _, r := range results {
 			fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.1f\t%.2f\t%d\t%d\t%d\t%d\t%s\t\n", r.Scenario, r.Server, r.Clients, r.GiftsPerSec,
-				r.P50ms, r.P95ms, r.P99ms, r.Maxms, r.WalletP99ms, r.Gifts, r.Refused, r.Overloaded, r.Errors, r.Check)
+				r.P50ms, r.P95ms, r.P99ms, r.Maxms, r.WalletP99ms, r.Gifts, r.Refused, r.Overloaded, r.Errors, shortCheck(r.Check))
 		}
 		w.Flush()
+		for _, r := range results {
+			if r.Check != "ok" {
+				fmt.Fprintf(stdout, "%s/%s: %s\n", r.Scenario, r.Server, r.Check)
+			}
+		}
 		byKey := map[string]float64{}
 		for _, r := range results {
 			byKey[r.Scenario+"/"+r.Server] = r.GiftsPerSec
@@ -275,7 +281,7 @@ func newBenchClient(t *benchTarget, clients int) *benchClient {
 		IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 	}
-	return &benchClient{t: t, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &benchClient{t: t, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
 }
 
 func (c *benchClient) do(ctx context.Context, method, path, idemKey string, body []byte) (int, []byte, error) {
@@ -420,7 +426,12 @@ type acked struct {
 	milli   int64
 }
 
+// maxRetries is how many times the bench resends a request that failed in
+// transport (same idempotency keys) before counting it as an error.
+const maxRetries = 5
+
 type worker struct {
+	retries int64
 	lat     []int64 // microseconds, measured phase only
 	acks    []acked
 	reqs    int64
@@ -485,6 +496,14 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 				}
 				start := time.Now()
 				st, body, err := c.do(ctx, http.MethodPost, path, idemKey, buf.Bytes())
+				// A request that timed out or lost its connection may still
+				// have committed: retry it with the same idempotency keys, as
+				// a real client must, so that its answer is the first one.
+				for try := 0; err != nil && try < maxRetries && ctx.Err() == nil; try++ {
+					wk.retries++
+					time.Sleep(100 * time.Millisecond)
+					st, body, err = c.do(ctx, http.MethodPost, path, idemKey, buf.Bytes())
+				}
 				el := time.Since(start)
 				meas := measuring.Load()
 				if meas {
@@ -616,6 +635,7 @@ loop:
 		r.Refused += wk.refused
 		r.Overloaded += wk.over
 		r.Errors += wk.errs
+		r.Retries += wk.retries
 	}
 	r.GiftsPerSec = float64(gifts) / elapsed.Seconds()
 	slices.Sort(lat)
@@ -803,4 +823,11 @@ func giftRefCounts(ctx context.Context, db, run string) (map[string]int, error) 
 		return nil, fmt.Errorf("bench: %s cannot count gift transactions", dbName(db))
 	}
 	return c.GiftRefCounts(ctx, run+"-v")
+}
+
+func shortCheck(c string) string {
+	if c == "ok" {
+		return c
+	}
+	return "FAILED (below)"
 }
