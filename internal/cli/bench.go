@@ -78,7 +78,7 @@ Without --target it starts a glint server in this process on a fresh database
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "load before measuring starts")
 	fl.IntVar(&f.batchSize, "batch-size", 100, "gifts per request in the batch scenario")
 	fl.Int64Var(&f.coinsPerViewer, "coins", 70000, "coins each viewer starts with (bought in the largest web package)")
-	fl.IntVar(&f.walletReaders, "wallet-readers", 4, "clients reading wallets during the load (read latency under write load)")
+	fl.IntVar(&f.walletReaders, "wallet-readers", 4, "clients reading wallets during the load, ~100 reads/s each (read latency under write load)")
 	fl.BoolVar(&f.baseline, "baseline", false, "also run each scenario on a --no-batch server, for the group-commit ratio")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "run the in-process server with one transaction per request")
 	fl.BoolVar(&f.asJSON, "json", false, "print results as JSON")
@@ -585,6 +585,7 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 					return
 				default:
 				}
+				time.Sleep(10 * time.Millisecond) // ~100 reads/s per reader: a realistic read load
 				v := fx.viewers[rng.IntN(len(fx.viewers))]
 				start := time.Now()
 				st, _, err := c.do(ctx, http.MethodGet, "/v1/users/"+v+"/wallet", "", nil)
