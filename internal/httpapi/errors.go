@@ -157,6 +157,10 @@ func (s *Server) mapError(ctx context.Context, err error) error {
 		e := newAPIError(http.StatusServiceUnavailable, "overloaded", "the write queue is full; retry after a moment", nil)
 		e.headers = http.Header{"Retry-After": {"1"}}
 		return e
+	case errors.Is(err, ledger.ErrContention):
+		e := newAPIError(http.StatusServiceUnavailable, "contention", "the write kept conflicting with other nodes' writes and was not applied; retry with the same Idempotency-Key", nil)
+		e.headers = http.Header{"Retry-After": {"1"}}
+		return e
 	case errors.Is(err, ledger.ErrStopped):
 		e := newAPIError(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry on another node", nil)
 		e.headers = http.Header{"Retry-After": {"1"}}

@@ -12,6 +12,11 @@ import (
 // should retry later (HTTP 503 with Retry-After).
 var ErrOverloaded = errors.New("ledger: write queue is full")
 
+// ErrContention is returned (wrapped) by an engine for a write that kept
+// conflicting with other nodes' writes after its retries: the caller should
+// retry later (HTTP 503 with Retry-After). Nothing was applied.
+var ErrContention = errors.New("ledger: the write kept conflicting with other nodes")
+
 // ErrStopped is returned by Batcher.Do after Stop.
 var ErrStopped = errors.New("ledger: writer is stopped")
 

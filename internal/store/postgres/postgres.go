@@ -271,9 +271,9 @@ func (db *DB) withTx(ctx context.Context, opts pgx.TxOptions, fn func(pgx.Tx) er
 var errConflict = errors.New("postgres: concurrent write conflict")
 
 // ErrContention is returned for an op that still met other writers after
-// every retry; it wraps ledger.ErrOverloaded, so the API answers 503 with
+// every retry; it wraps ledger.ErrContention, so the API answers 503 with
 // Retry-After and the client retries with the same idempotency key.
-var ErrContention = fmt.Errorf("%w: postgres: the write kept conflicting with other nodes", ledger.ErrOverloaded)
+var ErrContention = fmt.Errorf("postgres: %w", ledger.ErrContention)
 
 // retryable classifies an error of a batch attempt: whether the whole batch
 // should be tried again, and whether to back off first.
