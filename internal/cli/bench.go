@@ -264,6 +264,10 @@ func benchOnce(ctx context.Context, f benchFlags, scenario string, noBatch bool,
 	}
 	res := c.load(ctx, fx, scenario, f, stderr)
 	res.Server = t.name
+	if err := c.settle(ctx, fx, scenario, time.Minute); err != nil {
+		res.Check = "FAILED: " + err.Error()
+		return res, nil
+	}
 	res.Check = c.check(ctx, fx, t)
 	return res, nil
 }
@@ -314,7 +318,8 @@ type fixture struct {
 	coins    map[string]int64 // viewer → coins after setup
 	giftID   string
 	giftCoin int64
-	acked    []acked // filled by load
+	acked    []acked      // filled by load
+	failed   []pendingReq // requests load could not get an answer for
 }
 
 func (c *benchClient) setup(ctx context.Context, run string, f benchFlags) (*fixture, error) {
@@ -431,6 +436,7 @@ type acked struct {
 const maxRetries = 5
 
 type worker struct {
+	failed  []pendingReq // requests that failed in transport after retries
 	retries int64
 	lat     []int64 // microseconds, measured phase only
 	acks    []acked
@@ -464,18 +470,14 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 				if scenario == "batch" {
 					n = f.batchSize
 				}
-				type item struct {
-					v, c int
-					key  string
-				}
-				items := make([]item, n)
+				items := make([]benchItem, n)
 				for i := range items {
 					seq++
 					cr := 0
 					if scenario != "hot" {
 						cr = rng.IntN(len(fx.streams))
 					}
-					items[i] = item{v: rng.IntN(len(fx.viewers)), c: cr, key: fmt.Sprintf("%s-%s-%d-%d", fx.run, scenario, w, seq)}
+					items[i] = benchItem{v: rng.IntN(len(fx.viewers)), c: cr, key: fmt.Sprintf("%s-%s-%d-%d", fx.run, scenario, w, seq)}
 				}
 				var buf bytes.Buffer
 				var path, idemKey string
@@ -510,61 +512,22 @@ func (c *benchClient) load(ctx context.Context, fx *fixture, scenario string, f 
 					wk.reqs++
 					wk.lat = append(wk.lat, el.Microseconds())
 				}
-				switch {
-				case err != nil:
+				if err != nil {
 					wk.errs++
+					wk.failed = append(wk.failed, pendingReq{path: path, idemKey: idemKey, body: buf.Bytes(), items: items})
 					if ctx.Err() != nil {
 						return
 					}
-				case st == 201 && scenario != "batch":
-					var g struct {
-						ID       string `json:"id"`
-						Coins    int64  `json:"coins"`
-						Diamonds string `json:"diamonds"`
-					}
-					if json.Unmarshal(body, &g) == nil {
-						wk.acks = append(wk.acks, acked{id: g.ID, viewer: items[0].v, creator: items[0].c, coins: g.Coins, milli: diamondsMilli(g.Diamonds)})
-						sent.Add(1)
-					} else {
-						wk.errs++
-					}
-				case st == 200 && scenario == "batch":
-					var br struct {
-						Results []struct {
-							Index  int `json:"index"`
-							Status int `json:"status"`
-							Gift   *struct {
-								ID       string `json:"id"`
-								Coins    int64  `json:"coins"`
-								Diamonds string `json:"diamonds"`
-							} `json:"gift"`
-						} `json:"results"`
-					}
-					if json.Unmarshal(body, &br) != nil {
-						wk.errs++
-						continue
-					}
-					for _, r := range br.Results {
-						switch {
-						case r.Status == 201 && r.Gift != nil:
-							it := items[r.Index]
-							wk.acks = append(wk.acks, acked{id: r.Gift.ID, viewer: it.v, creator: it.c, coins: r.Gift.Coins, milli: diamondsMilli(r.Gift.Diamonds)})
-							sent.Add(1)
-						case r.Status == 503:
-							wk.over++
-						case r.Status >= 400 && r.Status < 500:
-							wk.refused++
-						default:
-							wk.errs++
-						}
-					}
-				case st == 503:
-					wk.over++
+					continue
+				}
+				acks, refused, over, bad := recordAnswer(st, body, items, scenario)
+				wk.acks = append(wk.acks, acks...)
+				sent.Add(int64(len(acks)))
+				wk.refused += refused
+				wk.over += over
+				wk.errs += bad
+				if over > 0 {
 					time.Sleep(5 * time.Millisecond) // back off, as a client told Retry-After would
-				case st >= 400 && st < 500:
-					wk.refused++
-				default:
-					wk.errs++
 				}
 			}
 		}(w)
@@ -637,6 +600,7 @@ loop:
 		r.Overloaded += wk.over
 		r.Errors += wk.errs
 		r.Retries += wk.retries
+		fx.failed = append(fx.failed, wk.failed...)
 	}
 	r.GiftsPerSec = float64(gifts) / elapsed.Seconds()
 	slices.Sort(lat)
@@ -831,4 +795,113 @@ func shortCheck(c string) string {
 		return c
 	}
 	return "FAILED (below)"
+}
+
+// benchItem is one gift of a request: viewer and creator indexes, and its
+// idempotency key.
+type benchItem struct {
+	v, c int
+	key  string
+}
+
+// pendingReq is a request the load could not get an answer for (the server
+// was down or too slow): it may or may not have been applied.
+type pendingReq struct {
+	path, idemKey string
+	body          []byte
+	items         []benchItem
+}
+
+// recordAnswer reads the answer to a gift request: the acknowledged gifts,
+// and how many gifts were refused (4xx), overloaded (503) or bad.
+func recordAnswer(st int, body []byte, items []benchItem, scenario string) (acks []acked, refused, over, bad int64) {
+	type giftAnswer struct {
+		ID       string `json:"id"`
+		Coins    int64  `json:"coins"`
+		Diamonds string `json:"diamonds"`
+	}
+	switch {
+	case st == 201 && scenario != "batch":
+		var g giftAnswer
+		if json.Unmarshal(body, &g) != nil || g.ID == "" {
+			return nil, 0, 0, 1
+		}
+		it := items[0]
+		return []acked{{id: g.ID, viewer: it.v, creator: it.c, coins: g.Coins, milli: diamondsMilli(g.Diamonds)}}, 0, 0, 0
+	case st == 200 && scenario == "batch":
+		var br struct {
+			Results []struct {
+				Index  int         `json:"index"`
+				Status int         `json:"status"`
+				Gift   *giftAnswer `json:"gift"`
+			} `json:"results"`
+		}
+		if json.Unmarshal(body, &br) != nil {
+			return nil, 0, 0, 1
+		}
+		for _, r := range br.Results {
+			switch {
+			case r.Status == 201 && r.Gift != nil && r.Index >= 0 && r.Index < len(items):
+				it := items[r.Index]
+				acks = append(acks, acked{id: r.Gift.ID, viewer: it.v, creator: it.c, coins: r.Gift.Coins, milli: diamondsMilli(r.Gift.Diamonds)})
+			case r.Status == 503:
+				over++
+			case r.Status >= 400 && r.Status < 500:
+				refused++
+			default:
+				bad++
+			}
+		}
+		return acks, refused, over, bad
+	case st == 503:
+		return nil, 0, 1, 0
+	case st >= 400 && st < 500:
+		return nil, 1, 0, 0
+	}
+	return nil, 0, 0, 1
+}
+
+// settle resends, with the same idempotency keys, every request the load got
+// no answer for, until each is answered: a gift that was applied before a
+// crash replays its first answer, one that was not is applied now (or
+// refused). Afterwards the acknowledged gifts are every gift the server
+// applied, and the checks are exact. It gives up after timeout.
+func (c *benchClient) settle(ctx context.Context, fx *fixture, scenario string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	pending := fx.failed
+	fx.failed = nil
+	for len(pending) > 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d requests still unanswered after %v", len(pending), timeout)
+		}
+		var again []pendingReq
+		for _, p := range pending {
+			st, body, err := c.do(ctx, http.MethodPost, p.path, p.idemKey, p.body)
+			if err != nil || st == 503 {
+				again = append(again, p)
+				continue
+			}
+			acks, _, over, _ := recordAnswer(st, body, p.items, scenario)
+			fx.acked = append(fx.acked, acks...)
+			if over > 0 { // some gifts of a batch were refused as overloaded: resend the request
+				again = append(again, p)
+			}
+		}
+		pending = again
+		if len(pending) > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	// A resent batch replays the gifts it had already acknowledged: count
+	// each gift once.
+	seen := make(map[string]bool, len(fx.acked))
+	uniq := fx.acked[:0]
+	for _, a := range fx.acked {
+		if !seen[a.id] {
+			seen[a.id] = true
+			uniq = append(uniq, a)
+		}
+	}
+	fx.acked = uniq
+	return nil
 }
