@@ -59,6 +59,17 @@ func (p Principal) ID() string {
 	return "user:" + p.UserID
 }
 
+// IdempotencyScope is the namespace of the caller's idempotency keys. Every
+// API key of the platform shares one ("platform"): a backend that retries a
+// request through another instance, holding another key, must get the first
+// answer, not a second effect. An end user's keys are their own ("user:<id>").
+func (p Principal) IdempotencyScope() string {
+	if p.IsService() {
+		return "platform"
+	}
+	return "user:" + p.UserID
+}
+
 // APIKey is a stored API key; the secret itself is never stored.
 type APIKey struct {
 	ID        string     `json:"id"`

@@ -200,7 +200,8 @@ type IdemHeader struct {
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the call safe to retry: the same key and body return the first answer; the same key with another body is 409."`
 }
 
-// idem scopes the key to the caller and hashes the request. required makes
+// idem scopes the key (all API keys share the platform's scope, each end user
+// has their own) and hashes the request. required makes
 // a missing key a 400.
 func idem(ctx context.Context, h IdemHeader, required bool, method, path string, body any) (gifting.Idem, error) {
 	if h.IdempotencyKey == "" {
@@ -214,7 +215,7 @@ func idem(ctx context.Context, h IdemHeader, required bool, method, path string,
 		return gifting.Idem{}, err
 	}
 	return gifting.Idem{
-		Key:  principal(ctx).ID() + "|" + h.IdempotencyKey,
+		Key:  principal(ctx).IdempotencyScope() + "|" + h.IdempotencyKey,
 		Hash: ledger.HashRequest([]byte(method), []byte(path), b),
 	}, nil
 }
