@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -31,13 +32,14 @@ type bookAccount struct {
 // account costs one update per batch), and the idempotency records to store.
 // A Book is used by one goroutine, the batch writer.
 type Book struct {
-	r    Reader
-	now  time.Time
-	acct map[AccountID]*bookAccount
-	txs  []Transaction
-	idem []IdempotencyRecord
-	undo []func()
-	post []func()
+	r     Reader
+	now   time.Time
+	acct  map[AccountID]*bookAccount
+	txs   []Transaction
+	idem  []IdempotencyRecord
+	undo  []func()
+	post  []func()
+	cache map[string]any
 }
 
 // NewBook starts a batch over r; now is the batch's fixed clock reading.
@@ -229,4 +231,59 @@ func (b *Book) Changes() []BalanceChange {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Account < out[j].Account })
 	return out
+}
+
+// The batch's read cache: engines keep the domain rows a batch has read or
+// written (users, streams, streaks …) here, so that later requests of the
+// batch see them without another query. Writes are undone with the request
+// that made them; reads are not (they stay true for the batch).
+
+// Cached returns the value cached under key.
+func (b *Book) Cached(key string) (any, bool) {
+	v, ok := b.cache[key]
+	return v, ok
+}
+
+// Remember caches a value read from the database under key.
+func (b *Book) Remember(key string, v any) {
+	if b.cache == nil {
+		b.cache = map[string]any{}
+	}
+	b.cache[key] = v
+}
+
+// SetCached caches a value the current request wrote; it is undone with the
+// request.
+func (b *Book) SetCached(key string, v any) {
+	prev, had := b.Cached(key)
+	b.Remember(key, v)
+	b.undo = append(b.undo, func() {
+		if had {
+			b.cache[key] = prev
+		} else {
+			delete(b.cache, key)
+		}
+	})
+}
+
+// CachedLoad returns the value cached under key, or loads and caches it. A
+// load that returns ErrNotFound is cached as not found too.
+func CachedLoad[V any](b *Book, key string, load func() (V, error)) (V, error) {
+	if v, ok := b.Cached(key); ok {
+		if err, isErr := v.(error); isErr {
+			var zero V
+			return zero, err
+		}
+		return v.(V), nil
+	}
+	v, err := load()
+	if errors.Is(err, ErrNotFound) {
+		b.Remember(key, err)
+		return v, err
+	}
+	if err != nil {
+		return v, err
+	}
+	b.Remember(key, v)
+	return v, nil
 }

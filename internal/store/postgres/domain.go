@@ -133,39 +133,13 @@ func row[V any](t *Tx, scan func(pgx.Row) (V, error), query string, args ...any)
 }
 
 // cached returns the batch's cached value for key, loading it with load on a
-// miss. Values written in the batch are cached by set.
+// miss (see ledger.CachedLoad).
 func cached[V any](t *Tx, key string, load func() (V, error)) (V, error) {
-	if v, ok := t.cache[key]; ok {
-		if err, isErr := v.(error); isErr {
-			var zero V
-			return zero, err
-		}
-		return v.(V), nil
-	}
-	v, err := load()
-	if errors.Is(err, ledger.ErrNotFound) {
-		t.cache[key] = err
-		return v, err
-	}
-	if err != nil {
-		return v, err
-	}
-	t.cache[key] = v
-	return v, nil
+	return ledger.CachedLoad(t.Book, key, load)
 }
 
 // set caches v under key for the rest of the batch; undone with the request.
-func (t *Tx) set(key string, v any) {
-	prev, had := t.cache[key]
-	t.cache[key] = v
-	t.OnUndo(func() {
-		if had {
-			t.cache[key] = prev
-		} else {
-			delete(t.cache, key)
-		}
-	})
-}
+func (t *Tx) set(key string, v any) { t.SetCached(key, v) }
 
 // User implements gifting.Tx.
 func (t *Tx) User(ctx context.Context, id string) (*gifting.User, error) {
@@ -270,8 +244,8 @@ func (t *Tx) LiveStreamOf(ctx context.Context, creatorID string) (*gifting.Strea
 		if err != nil {
 			return "", err
 		}
-		if _, ok := t.cache["stream:"+s.ID]; !ok {
-			t.cache["stream:"+s.ID] = s
+		if _, ok := t.Cached("stream:" + s.ID); !ok {
+			t.Remember("stream:"+s.ID, s)
 			t.loadStream(s)
 		}
 		return s.ID, nil
@@ -305,12 +279,15 @@ type gifterKey struct{ stream, sender string }
 // AddStreamTotals implements gifting.Tx: totals are summed over the batch
 // and written once per stream and gifter.
 func (t *Tx) AddStreamTotals(ctx context.Context, streamID, senderID string, d gifting.StreamDelta) error {
-	streams, _ := t.cache["#stream-totals"].(map[string]*gifting.StreamDelta)
-	gifters, _ := t.cache["#gifters"].(map[gifterKey]*gifting.StreamDelta)
+	sv, _ := t.Cached("#stream-totals")
+	gv, _ := t.Cached("#gifters")
+	streams, _ := sv.(map[string]*gifting.StreamDelta)
+	gifters, _ := gv.(map[gifterKey]*gifting.StreamDelta)
 	if streams == nil {
 		streams = map[string]*gifting.StreamDelta{}
 		gifters = map[gifterKey]*gifting.StreamDelta{}
-		t.cache["#stream-totals"], t.cache["#gifters"] = streams, gifters
+		t.Remember("#stream-totals", streams)
+		t.Remember("#gifters", gifters)
 		t.onFlush("stream-totals", func(b *pgx.Batch) { queueStreamTotals(b, streams, gifters) })
 	}
 	sd := streams[streamID]

@@ -104,40 +104,40 @@ func (t *Tx) seed(p *prefetch) {
 	t.idemPre = p.idem
 	for id, u := range p.users {
 		if u == nil {
-			t.cache["user:"+id] = ledger.ErrNotFound
+			t.Remember("user:"+id, ledger.ErrNotFound)
 		} else {
-			t.cache["user:"+id] = clone(u)
+			t.Remember("user:"+id, clone(u))
 		}
 	}
 	for id, s := range p.streams {
 		if s == nil {
-			t.cache["stream:"+id] = ledger.ErrNotFound
+			t.Remember("stream:"+id, ledger.ErrNotFound)
 			continue
 		}
-		t.cache["stream:"+id] = clone(s)
+		t.Remember("stream:"+id, clone(s))
 		t.loadStream(s)
 	}
 	for creator, s := range p.live {
 		if s == nil {
-			t.cache["live:"+creator] = ""
+			t.Remember("live:"+creator, "")
 			continue
 		}
-		t.cache["live:"+creator] = s.ID
-		if _, ok := t.cache["stream:"+s.ID]; !ok {
-			t.cache["stream:"+s.ID] = clone(s)
+		t.Remember("live:"+creator, s.ID)
+		if _, ok := t.Cached("stream:" + s.ID); !ok {
+			t.Remember("stream:"+s.ID, clone(s))
 			t.loadStream(s)
 		}
 	}
 	for id, g := range p.gifts {
 		if g == nil {
-			t.cache["gift:"+id] = ledger.ErrNotFound
+			t.Remember("gift:"+id, ledger.ErrNotFound)
 		} else {
-			t.cache["gift:"+id] = clone(g)
+			t.Remember("gift:"+id, clone(g))
 		}
 	}
 	for k, c := range p.combos {
 		key := k.stream + "/" + k.combo
-		t.cache["combo:"+key] = clone(c)
+		t.Remember("combo:"+key, clone(c))
 		if _, ok := t.comboBase[key]; !ok {
 			if c == nil {
 				t.comboBase[key] = comboBase{}
@@ -148,9 +148,9 @@ func (t *Tx) seed(p *prefetch) {
 	}
 	for id, pu := range p.purchases {
 		if pu == nil {
-			t.cache["purchase:"+id] = ledger.ErrNotFound
+			t.Remember("purchase:"+id, ledger.ErrNotFound)
 		} else {
-			t.cache["purchase:"+id] = clone(pu)
+			t.Remember("purchase:"+id, clone(pu))
 		}
 	}
 }

@@ -46,8 +46,7 @@ type Tx struct {
 	// transaction is aborted, and the batch is retried or failed by it.
 	dbErr error
 
-	rows  map[string]*pendingRows // table → buffered rows
-	cache map[string]any          // domain reads and writes of this batch
+	rows map[string]*pendingRows // table → buffered rows
 	// base records the state domain rows had when the batch read them, so
 	// that the flush writes them only if no other node changed them since.
 	streamBase map[string]string    // stream id → status read ("" = absent)
@@ -75,7 +74,7 @@ func (db *DB) newTx(ctx context.Context, tx pgx.Tx, now time.Time) *Tx {
 	t := &Tx{
 		db: db, ctx: ctx, tx: tx,
 		locked: map[ledger.AccountID]lockedAccount{}, prefetched: map[ledger.AccountID]lockedAccount{}, watch: map[ledger.AccountID]bool{},
-		rows: map[string]*pendingRows{}, cache: map[string]any{},
+		rows:       map[string]*pendingRows{},
 		streamBase: map[string]string{}, comboBase: map[string]comboBase{},
 		updateKeys: map[string]bool{}, absentKeys: map[string]bool{},
 	}

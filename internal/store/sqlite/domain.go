@@ -128,39 +128,13 @@ func scanPurchase(r scanner) (*gifting.Purchase, error) {
 }
 
 // cached returns the batch's cached value for key, loading it with load on a
-// miss. Values written in the batch are cached by set.
+// miss (see ledger.CachedLoad).
 func cached[V any](t *Tx, key string, load func() (V, error)) (V, error) {
-	if v, ok := t.cache[key]; ok {
-		if err, isErr := v.(error); isErr {
-			var zero V
-			return zero, err
-		}
-		return v.(V), nil
-	}
-	v, err := load()
-	if errors.Is(err, ledger.ErrNotFound) {
-		t.cache[key] = err
-		return v, err
-	}
-	if err != nil {
-		return v, err
-	}
-	t.cache[key] = v
-	return v, nil
+	return ledger.CachedLoad(t.Book, key, load)
 }
 
 // set caches v under key for the rest of the batch; undone with the request.
-func (t *Tx) set(key string, v any) {
-	prev, had := t.cache[key]
-	t.cache[key] = v
-	t.OnUndo(func() {
-		if had {
-			t.cache[key] = prev
-		} else {
-			delete(t.cache, key)
-		}
-	})
-}
+func (t *Tx) set(key string, v any) { t.SetCached(key, v) }
 
 // User implements gifting.Tx.
 func (t *Tx) User(ctx context.Context, id string) (*gifting.User, error) {
@@ -205,7 +179,7 @@ func (t *Tx) LiveStreamOf(ctx context.Context, creatorID string) (*gifting.Strea
 		if err != nil {
 			return "", err
 		}
-		t.cache["stream:"+s.ID] = s
+		t.Remember("stream:"+s.ID, s)
 		return s.ID, nil
 	})
 	if err != nil || id == "" {
@@ -235,12 +209,15 @@ type gifterKey struct{ stream, sender string }
 // AddStreamTotals implements gifting.Tx: totals are summed over the batch
 // and written once per stream and gifter.
 func (t *Tx) AddStreamTotals(ctx context.Context, streamID, senderID string, d gifting.StreamDelta) error {
-	streams, _ := t.cache["#stream-totals"].(map[string]*gifting.StreamDelta)
-	gifters, _ := t.cache["#gifters"].(map[gifterKey]*gifting.StreamDelta)
+	sv, _ := t.Cached("#stream-totals")
+	gv, _ := t.Cached("#gifters")
+	streams, _ := sv.(map[string]*gifting.StreamDelta)
+	gifters, _ := gv.(map[gifterKey]*gifting.StreamDelta)
 	if streams == nil {
 		streams = map[string]*gifting.StreamDelta{}
 		gifters = map[gifterKey]*gifting.StreamDelta{}
-		t.cache["#stream-totals"], t.cache["#gifters"] = streams, gifters
+		t.Remember("#stream-totals", streams)
+		t.Remember("#gifters", gifters)
 		t.onFlush("stream-totals", func() error { return t.flushStreamTotals(streams, gifters) })
 	}
 	sd := streams[streamID]

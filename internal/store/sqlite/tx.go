@@ -24,8 +24,6 @@ type Tx struct {
 
 	rows  map[string]*pendingRows // table → buffered rows
 	stmts map[string]*sql.Stmt    // statements bound to tx
-	// cache of domain reads for this batch, keyed by kind + id
-	cache map[string]any
 	// updates run after the inserts, once per batch (summed counters).
 	updates    []func() error
 	updateKeys map[string]bool
@@ -76,7 +74,7 @@ func insertSQL(t table, n int) string {
 }
 
 func (db *DB) newTx(ctx context.Context, tx *sql.Tx) *Tx {
-	t := &Tx{db: db, ctx: ctx, tx: tx, rows: map[string]*pendingRows{}, stmts: map[string]*sql.Stmt{}, cache: map[string]any{}, updateKeys: map[string]bool{}}
+	t := &Tx{db: db, ctx: ctx, tx: tx, rows: map[string]*pendingRows{}, stmts: map[string]*sql.Stmt{}, updateKeys: map[string]bool{}}
 	t.Book = ledger.NewBook((*bookReader)(t), db.now().UTC().Truncate(time.Microsecond)) // stored as microseconds
 	return t
 }
