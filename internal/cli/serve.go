@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime/debug"
 	"time"
@@ -47,6 +48,7 @@ type serveFlags struct {
 	jwtHS256, jwtEd25519  string
 	jwtIssuer, jwtAud     string
 	logLevel              string
+	debugAddr             string
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -67,6 +69,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.jwtIssuer, "jwt-issuer", "", "required iss of platform JWTs")
 	fl.StringVar(&f.jwtAud, "jwt-audience", "", "required aud of platform JWTs")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); keep it private")
 }
 
 func newServeCmd() *cobra.Command {
@@ -258,6 +261,22 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		slog.String("economy", a.svc.Economy().Name), slog.Duration("startup", time.Since(start)))
 	if ready != nil {
 		ready <- addr
+	}
+	if f.debugAddr != "" {
+		dl, err := net.Listen("tcp", f.debugAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on --debug-addr %s: %w", f.debugAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		dsrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = dsrv.Serve(dl) }()
+		defer dsrv.Close()
+		a.log.Info("pprof serving", slog.String("addr", "http://"+dl.Addr().String()+"/debug/pprof/"))
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
