@@ -527,5 +527,5 @@ func (db *DB) Now() time.Time { return db.now() }
 // updateStreamsSQL adds gift, coin and diamond totals to n streams at once.
 func updateStreamsSQL(n int) string {
 	return "UPDATE streams SET gifts = streams.gifts + v.column2, coins = streams.coins + v.column3, milli = streams.milli + v.column4 FROM (VALUES " +
-		valuesSQL(n, 4) + ") AS v WHERE streams.id = v.column1"
+		placeholders(n, 4) + ") AS v WHERE streams.id = v.column1"
 }

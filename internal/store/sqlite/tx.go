@@ -205,13 +205,11 @@ func eachChunk(rows [][]any, fn func(chunk [][]any) error) error {
 	return nil
 }
 
-// valuesSQL returns "(?,?),(?,?)…" for n rows of cols values.
-func valuesSQL(n, cols int) string { return placeholders(n, cols) }
 
 // updateBalancesSQL adds deltas to n accounts in one statement and returns
 // their new balances.
 func updateBalancesSQL(n int) string {
-	return "UPDATE accounts SET balance = accounts.balance + v.column2 FROM (VALUES " + valuesSQL(n, 2) +
+	return "UPDATE accounts SET balance = accounts.balance + v.column2 FROM (VALUES " + placeholders(n, 2) +
 		") AS v WHERE accounts.id = v.column1 RETURNING accounts.id, accounts.balance"
 }
 
