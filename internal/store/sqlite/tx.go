@@ -205,7 +205,6 @@ func eachChunk(rows [][]any, fn func(chunk [][]any) error) error {
 	return nil
 }
 
-
 // updateBalancesSQL adds deltas to n accounts in one statement and returns
 // their new balances.
 func updateBalancesSQL(n int) string {
