@@ -177,7 +177,7 @@ func publicRows(h *harness) []row {
 		{name: "packages unknown currency", method: "GET", path: "/v1/catalog/packages?currency=XYZ", status: 400, code: "invalid_request"},
 		{name: "packages without a price book", method: "GET", path: "/v1/catalog/packages?currency=JPY", status: 404, code: "price_book_not_found"},
 		{name: "unknown route", method: "GET", path: "/v1/nope", status: 404, code: "not_found"},
-		{name: "unrouted method", method: "DELETE", path: "/v1/users/v1", as: "admin", status: 404, code: "not_found"},
+		{name: "unrouted method", method: "DELETE", path: "/v1/users/v1", as: "admin", status: 405, code: "method_not_allowed"},
 	}
 }
 

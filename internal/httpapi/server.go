@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -85,9 +86,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, newAPIError(http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path, nil))
-	})
+	s.mux.HandleFunc("/", s.noRoute)
 	return s
 }
 
@@ -120,6 +119,26 @@ func (w *statusWriter) Flush() {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// noRoute answers a request no route matches: 405 with Allow when the path
+// exists with other methods, 404 otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		e := newAPIError(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allow, ", "), nil)
+		e.headers = http.Header{"Allow": {strings.Join(allow, ", ")}}
+		writeJSONError(w, e)
+		return
+	}
+	writeJSONError(w, newAPIError(http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path, nil))
+}
 
 func writeJSONError(w http.ResponseWriter, e *apiError) {
 	for k, v := range e.headers {
