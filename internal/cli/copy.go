@@ -81,6 +81,7 @@ var copyTables = []copyTable{
 	{"combos", []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended"}, []int{cText, cText, cText, cText, cInt, cTime, cBool}},
 	{"purchases", []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"},
 		[]int{cText, cText, cText, cText, cText, cInt, cInt, cText, cText, cText, cTime}},
+	{"viewer_spend", []string{"user_id", "day", "coins"}, []int{cText, cText, cInt}},
 	{"api_keys", []string{"id", "hash", "scope", "label", "created_at", "revoked_at"}, []int{cText, cText, cText, cText, cTime, cTimeNull}},
 	{"settings", []string{"key", "value"}, []int{cText, cText}},
 }

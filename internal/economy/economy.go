@@ -459,10 +459,6 @@ func (e *Economy) validate() error {
 	if e.Viewers.DailySpendCap < 0 {
 		return bad("viewers.daily_spend_cap", "must not be negative (0 means no cap)")
 	}
-	if e.Viewers.DailySpendCap != 0 {
-		// Refused rather than ignored: a rule in this file is a promise.
-		return bad("viewers.daily_spend_cap", "a daily spending cap is not enforced by this version of glint yet; set 0 (no cap)")
-	}
 	if len(e.Packages) == 0 {
 		return bad("packages", "at least one price book is needed")
 	}

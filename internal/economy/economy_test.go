@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -326,17 +325,5 @@ z = 4
 	}
 	if got := fieldLine(src, "zzz"); got != 0 {
 		t.Errorf("fieldLine of an unknown field = %d, want 0", got)
-	}
-}
-
-// TestUnenforcedRuleRefused: a rule this version cannot enforce is refused,
-// never silently ignored.
-func TestUnenforcedRuleRefused(t *testing.T) {
-	t.Parallel()
-	raw := strings.Replace(string(SeedFile()), "daily_spend_cap = 0", "daily_spend_cap = 500", 1)
-	_, err := Parse([]byte(raw))
-	var fe *FieldError
-	if !errors.As(err, &fe) || fe.Field != "viewers.daily_spend_cap" {
-		t.Fatalf("err = %v, want a FieldError on viewers.daily_spend_cap", err)
 	}
 }

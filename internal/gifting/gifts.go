@@ -73,7 +73,7 @@ func (s *Service) CheckGiftInput(in SendGiftInput) error {
 // SendGift sends a gift in a live stream: coins from the sender, diamonds to
 // the creator, a gift record and the streak, in one ledger transaction.
 // Errors: KindInvalid, KindNotFound (stream, user, gift), KindRule
-// (insufficient_funds, stream_not_live, self_gift, gift_retired,
+// (insufficient_funds, daily_spend_cap, stream_not_live, self_gift, gift_retired,
 // not_age_verified, user_not_active, not_streakable, combo_ended,
 // quantity_limit), KindConflict (combo_mismatch, idempotency_conflict).
 func (s *Service) SendGift(ctx context.Context, idem Idem, in SendGiftInput) (*GiftResult, bool, error) {
@@ -168,6 +168,18 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 			combo.LastAt = now
 		}
 	}
+	var day string
+	if limit := s.econ.Viewers.DailySpendCap; limit > 0 {
+		day = now.UTC().Format(time.DateOnly)
+		spent, err := tx.DaySpend(ctx, in.SenderID, day)
+		if err != nil {
+			return nil, err
+		}
+		if total, err := money.Add(spent, coins); err != nil || total > limit {
+			return nil, Rule("daily_spend_cap", map[string]any{"cap": limit, "spent": spent, "need": coins},
+				"viewer %s has spent %d of the %d coins a day allows; this gift costs %d", in.SenderID, spent, limit, coins)
+		}
+	}
 	rec := &GiftRecord{
 		ID: newID("g_"), StreamID: st.ID, SenderID: in.SenderID, CreatorID: st.CreatorID, GiftID: g.ID,
 		CatalogVersion: g.Version, Quantity: in.Quantity, UnitCoins: g.Coins, Coins: coins, Milli: milli, CreatedAt: now,
@@ -184,6 +196,11 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 	}
 	if err != nil {
 		return nil, err
+	}
+	if day != "" {
+		if err := tx.AddDaySpend(ctx, in.SenderID, day, coins, s.econ.Viewers.DailySpendCap); err != nil {
+			return nil, err
+		}
 	}
 	if combo != nil {
 		rec.ComboID, rec.ComboCount = combo.ComboID, combo.Count

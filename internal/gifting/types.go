@@ -133,6 +133,12 @@ type Tx interface {
 	InsertGift(ctx context.Context, g *GiftRecord) error
 	Combo(ctx context.Context, streamID, comboID string) (*Combo, error) // nil when none
 	PutCombo(ctx context.Context, c *Combo) error
+	// DaySpend returns the coins a viewer spent on gifts on a UTC day
+	// ("2006-01-02"); AddDaySpend adds to it. An engine must not let the
+	// total exceed limit even when several nodes add at once (a conflict
+	// is retried, and the retry sees the other node's spending).
+	DaySpend(ctx context.Context, userID, day string) (int64, error)
+	AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error
 	PutPurchase(ctx context.Context, p *Purchase) error
 	PurchaseByID(ctx context.Context, id string) (*Purchase, error) // ledger.ErrNotFound
 }

@@ -423,6 +423,71 @@ func (t *Tx) PutCombo(ctx context.Context, c *gifting.Combo) error {
 	return nil
 }
 
+type spendKey struct{ user, day string }
+
+const qDaySpend = "SELECT coins FROM viewer_spend WHERE user_id = $1 AND day = $2"
+
+// DaySpend implements gifting.Tx.
+func (t *Tx) DaySpend(ctx context.Context, userID, day string) (int64, error) {
+	return cached(t, "spend:"+userID+"/"+day, func() (int64, error) {
+		if t.disc != nil {
+			return 0, nil // discovery: the real run reads it
+		}
+		coins, err := row(t, func(r pgx.Row) (int64, error) {
+			var c int64
+			if err := r.Scan(&c); errors.Is(err, pgx.ErrNoRows) {
+				return 0, ledger.ErrNotFound
+			} else if err != nil {
+				return 0, err
+			}
+			return c, nil
+		}, qDaySpend, userID, day)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return 0, nil
+		}
+		return coins, err
+	})
+}
+
+// AddDaySpend implements gifting.Tx: additions are summed over the batch and
+// written with one upsert that refuses to pass limit; a row another node
+// pushed too far is a conflict, and the retried batch sees that node's
+// spending.
+func (t *Tx) AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error {
+	cur, err := t.DaySpend(ctx, userID, day)
+	if err != nil {
+		return err
+	}
+	t.set("spend:"+userID+"/"+day, cur+coins)
+	dv, _ := t.Cached("#spend")
+	deltas, _ := dv.(map[spendKey]int64)
+	if deltas == nil {
+		deltas = map[spendKey]int64{}
+		t.Remember("#spend", deltas)
+		t.onFlush("spend", func(b *pgx.Batch) {
+			var users, days []string
+			var adds []int64
+			for k, d := range deltas {
+				if d > 0 {
+					users, days, adds = append(users, k.user), append(days, k.day), append(adds, d)
+				}
+			}
+			if len(users) == 0 {
+				return
+			}
+			b.Queue(`INSERT INTO viewer_spend (user_id, day, coins)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(user_id, day, coins) ORDER BY user_id, day
+ON CONFLICT (user_id, day) DO UPDATE SET coins = viewer_spend.coins + excluded.coins
+WHERE viewer_spend.coins + excluded.coins <= $4
+RETURNING user_id`, users, days, adds, limit).Query(expectRows(len(users), "a viewer's daily spending"))
+		})
+	}
+	k := spendKey{userID, day}
+	deltas[k] += coins
+	t.OnUndo(func() { deltas[k] -= coins })
+	return nil
+}
+
 // PutPurchase implements gifting.Tx.
 func (t *Tx) PutPurchase(ctx context.Context, p *gifting.Purchase) error {
 	t.set("purchase:"+p.ID, p)

@@ -21,6 +21,7 @@ var (
 	giftTable     = table{name: "gifts", cols: []string{"id", "stream_id", "sender_id", "creator_id", "gift_id", "catalog_version", "quantity", "unit_coins", "coins", "milli", "combo_id", "combo_count", "created_at"}}
 	comboTable    = table{name: "combos", cols: []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended"}, conflict: " ON CONFLICT (stream_id, combo_id) DO UPDATE SET count = excluded.count, last_at = excluded.last_at, ended = excluded.ended"}
 	purchaseTable = table{name: "purchases", cols: []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"}, conflict: " ON CONFLICT (id) DO UPDATE SET status = excluded.status"}
+	spendTable    = table{name: "viewer_spend", cols: []string{"user_id", "day", "coins"}, conflict: " ON CONFLICT (user_id, day) DO UPDATE SET coins = viewer_spend.coins + excluded.coins"}
 	gifterTable   = table{name: "stream_gifters", cols: []string{"stream_id", "sender_id", "gifts", "coins"}, conflict: " ON CONFLICT (stream_id, sender_id) DO UPDATE SET gifts = gifts + excluded.gifts, coins = coins + excluded.coins"}
 )
 
@@ -29,6 +30,7 @@ var (
 var domainTables = []table{userTable, streamTable, versionTable, catalogTable, giftTable, comboTable, purchaseTable}
 
 const (
+	qDaySpend    = "SELECT coins FROM viewer_spend WHERE user_id = ? AND day = ?"
 	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users WHERE id = ?"
 	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ?"
 	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ? AND status = 'live'"
@@ -39,7 +41,7 @@ const (
 )
 
 // domainQueries are the fixed domain statements of the batch writer.
-var domainQueries = []string{qUser, qStream, qLiveStream, qCatalogGift, qCombo, qPurchase, qMaxVersion}
+var domainQueries = []string{qDaySpend, qUser, qStream, qLiveStream, qCatalogGift, qCombo, qPurchase, qMaxVersion}
 
 var _ gifting.Tx = (*Tx)(nil)
 var _ gifting.Reader = (*DB)(nil)
@@ -329,6 +331,59 @@ func (t *Tx) Combo(ctx context.Context, streamID, comboID string) (*gifting.Comb
 func (t *Tx) PutCombo(ctx context.Context, c *gifting.Combo) error {
 	t.set("combo:"+c.StreamID+"/"+c.ComboID, c)
 	t.insert(comboTable, c.StreamID, c.ComboID, c.SenderID, c.GiftID, c.Count, micros(c.LastAt), b2i(c.Ended))
+	return nil
+}
+
+type spendKey struct{ user, day string }
+
+// DaySpend implements gifting.Tx.
+func (t *Tx) DaySpend(ctx context.Context, userID, day string) (int64, error) {
+	v, err := cached(t, "spend:"+userID+"/"+day, func() (int64, error) {
+		row, err := t.queryRow(qDaySpend, userID, day)
+		if err != nil {
+			return 0, err
+		}
+		var coins int64
+		if err := row.Scan(&coins); errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		} else if err != nil {
+			return 0, err
+		}
+		return coins, nil
+	})
+	return v, err
+}
+
+// AddDaySpend implements gifting.Tx: the additions are summed over the batch
+// and written once per viewer and day. One writer owns the file, so the
+// total read is the total written.
+func (t *Tx) AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error {
+	cur, err := t.DaySpend(ctx, userID, day)
+	if err != nil {
+		return err
+	}
+	if cur+coins > limit {
+		return fmt.Errorf("sqlite: daily spend of %s would pass %d", userID, limit)
+	}
+	t.set("spend:"+userID+"/"+day, cur+coins)
+	dv, _ := t.Cached("#spend")
+	deltas, _ := dv.(map[spendKey]int64)
+	if deltas == nil {
+		deltas = map[spendKey]int64{}
+		t.Remember("#spend", deltas)
+		t.onFlush("spend", func() error {
+			var rows [][]any
+			for k, d := range deltas {
+				if d > 0 {
+					rows = append(rows, []any{k.user, k.day, d})
+				}
+			}
+			return t.insertAll(spendTable, rows)
+		})
+	}
+	k := spendKey{userID, day}
+	deltas[k] += coins
+	t.OnUndo(func() { deltas[k] -= coins })
 	return nil
 }
 

@@ -60,7 +60,7 @@ var (
 )
 
 // insertTables lists every table in flush order.
-var insertTables = append([]table{txTable, postingTable, accountTable, idemTable}, domainTables...)
+var insertTables = append([]table{txTable, postingTable, accountTable, idemTable, gifterTable, spendTable}, domainTables...)
 
 // writerQueries are the fixed statements of the batch writer, prepared ahead.
 var writerQueries = append([]string{

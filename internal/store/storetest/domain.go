@@ -63,6 +63,7 @@ func RunDomain[T gifting.Tx](t *testing.T, open Open[T]) {
 		{"ContendedOverdraftThroughService", testServiceOverdraft[T]},
 		{"HistoryPaging", testHistory[T]},
 		{"KeysAndSettings", testKeys[T]},
+		{"DailySpendCap", testDailySpendCap[T]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -867,4 +868,45 @@ func testKeys[T gifting.Tx](t *testing.T, d *domain[T]) {
 			t.Fatalf("concurrent settings disagree: %v", vals)
 		}
 	}
+}
+
+// testDailySpendCap: a viewer cannot spend more coins on gifts in one UTC
+// day than the economy's cap — alone, or within one batch — and a new day
+// starts afresh.
+func testDailySpendCap[T gifting.Tx](t *testing.T, d *domain[T]) {
+	d.econ.Viewers.DailySpendCap = 100
+	d.user(t, "v1")
+	d.user(t, "c1")
+	d.buy(t, "v1", 350)
+	d.live(t, "s1", "c1")
+	if _, err := d.gift("s1", "v1", "rose", 60, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d.gift("s1", "v1", "rose", 50, "")
+	wantCode(t, "a gift past the daily cap", err, "daily_spend_cap")
+	var ge *gifting.Error
+	if errors.As(err, &ge) && (ge.Details["spent"] != int64(60) || ge.Details["need"] != int64(50) || ge.Details["cap"] != int64(100)) {
+		t.Fatalf("details %v, want spent 60, need 50, cap 100", ge.Details)
+	}
+	if _, err := d.gift("s1", "v1", "rose", 40, ""); err != nil {
+		t.Fatalf("a gift up to the cap: %v", err)
+	}
+	_, err = d.gift("s1", "v1", "rose", 1, "")
+	wantCode(t, "one coin past the cap", err, "daily_spend_cap")
+
+	// The next day, within one batch: the second gift sees the first.
+	d.clock.Advance(24 * time.Hour)
+	res := d.svc.SendGifts(ctx, []gifting.BatchGift{
+		{Idem: gifting.Idem{Key: "cap-1", Hash: "a"}, Input: gifting.SendGiftInput{StreamID: "s1", SenderID: "v1", GiftID: "rose", Quantity: 70}},
+		{Idem: gifting.Idem{Key: "cap-2", Hash: "b"}, Input: gifting.SendGiftInput{StreamID: "s1", SenderID: "v1", GiftID: "rose", Quantity: 40}},
+		{Idem: gifting.Idem{Key: "cap-3", Hash: "c"}, Input: gifting.SendGiftInput{StreamID: "s1", SenderID: "v1", GiftID: "rose", Quantity: 30}},
+	})
+	if res[0].Err != nil || res[2].Err != nil {
+		t.Fatalf("gifts within the new day's cap: %v, %v", res[0].Err, res[2].Err)
+	}
+	wantCode(t, "the batch's second gift past the cap", res[1].Err, "daily_spend_cap")
+	if w := d.wallet(t, "v1"); w.Coins != 350-60-40-70-30 {
+		t.Fatalf("v1 has %d coins, want %d: exactly the allowed gifts moved", w.Coins, 350-60-40-70-30)
+	}
+	d.clean(t)
 }
