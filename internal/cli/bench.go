@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +22,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/glint-economy/glint/internal/money"
 )
 
 func init() { extraCommands = append(extraCommands, newBenchCmd) }
@@ -318,13 +320,12 @@ type fixture struct {
 	streams  []string
 	coins    map[string]int64 // viewer → coins after setup
 	giftID   string
-	giftCoin int64
 	acked    []acked      // filled by load
 	failed   []pendingReq // requests load could not get an answer for
 }
 
 func (c *benchClient) setup(ctx context.Context, run string, f benchFlags) (*fixture, error) {
-	fx := &fixture{run: run, coins: map[string]int64{}, giftID: "rose", giftCoin: 1}
+	fx := &fixture{run: run, coins: map[string]int64{}, giftID: "rose"}
 	// the largest web USD package
 	st, body, err := c.do(ctx, http.MethodGet, "/v1/catalog/packages?channel=web&currency=USD", "", nil)
 	if err != nil || st != 200 {
@@ -390,37 +391,18 @@ func (c *benchClient) setup(ctx context.Context, run string, f benchFlags) (*fix
 }
 
 func parallel(ctx context.Context, n int, jobs []func() error) error {
-	var wg sync.WaitGroup
-	var first error
-	var mu sync.Mutex
-	ch := make(chan func() error)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				if err := j(); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(n)
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
 		}
-		ch <- j
+		g.Go(j)
 	}
-	close(ch)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return first
+	return ctx.Err()
 }
 
 // acked is an acknowledged gift.
@@ -632,14 +614,14 @@ loop:
 	return r
 }
 
+// diamondsMilli reads a diamond amount of an answer in milli-diamonds; a
+// malformed one is -1, which no wallet check can match.
 func diamondsMilli(s string) int64 {
-	whole, frac, _ := strings.Cut(s, ".")
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	for len(frac) < 3 {
-		frac += "0"
+	m, err := money.ParseAsset(s, money.Diamond)
+	if err != nil {
+		return -1
 	}
-	m, _ := strconv.ParseInt(frac[:3], 10, 64)
-	return w*1000 + m
+	return m
 }
 
 func isTerminal(w io.Writer) bool {

@@ -54,6 +54,7 @@ func TestSaturationAnswers503(t *testing.T) {
 		body       string
 	}
 	answers := make([]answer, n)
+	var ackMu sync.Mutex
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
@@ -61,7 +62,7 @@ func TestSaturationAnswers503(t *testing.T) {
 			defer wg.Done()
 			v := i % len(fx.viewers)
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, tg.base+"/v1/streams/"+fx.streams[0]+"/gifts",
-				stringsReader(fmt.Sprintf(`{"sender_id":"%s","gift_id":"rose","quantity":1}`, fx.viewers[v])))
+				strings.NewReader(fmt.Sprintf(`{"sender_id":"%s","gift_id":"rose","quantity":1}`, fx.viewers[v])))
 			req.Header.Set("Authorization", "Bearer "+tg.adminKey)
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", fmt.Sprintf("sat-%d", i))
@@ -75,10 +76,10 @@ func TestSaturationAnswers503(t *testing.T) {
 			answers[i] = answer{resp.StatusCode, resp.Header.Get("Retry-After"), string(b)}
 			if resp.StatusCode == 201 {
 				var g struct{ ID string }
-				_ = jsonUnmarshal(b, &g)
-				mu.Lock()
+				_ = json.Unmarshal(b, &g)
+				ackMu.Lock()
 				fx.acked = append(fx.acked, acked{id: g.ID, viewer: v, creator: 0, coins: 1, milli: 500})
-				mu.Unlock()
+				ackMu.Unlock()
 			}
 		}()
 	}
@@ -111,9 +112,3 @@ func TestSaturationAnswers503(t *testing.T) {
 		t.Fatalf("after saturation: %s", got)
 	}
 }
-
-var mu sync.Mutex
-
-func stringsReader(s string) io.Reader { return strings.NewReader(s) }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

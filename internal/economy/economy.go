@@ -502,24 +502,34 @@ func (e *Economy) validate() error {
 	for i := range e.Gifts {
 		g := &e.Gifts[i]
 		f := fmt.Sprintf("gifts[%d]", i)
-		if !giftIDPattern.MatchString(g.ID) {
-			return bad(f+".id", "must be lower-case letters, digits and dashes, got %q", g.ID)
+		if fe := CheckGift(*g); fe != nil {
+			fe.Field = f + "." + fe.Field
+			return fe
 		}
 		if _, dup := e.gifts[g.ID]; dup {
 			return bad(f+".id", "gift %q listed twice", g.ID)
 		}
-		if strings.TrimSpace(g.Name) == "" {
-			return bad(f+".name", "must be set")
-		}
-		if g.Coins <= 0 {
-			return bad(f+".coins", "must be greater than zero")
-		}
-		if g.DiamondRate != nil {
-			if err := checkRate(*g.DiamondRate); err != nil {
-				return bad(f+".diamond_rate", "%v", err)
-			}
-		}
 		e.gifts[g.ID] = g
+	}
+	return nil
+}
+
+// CheckGift checks one gift of a catalog, from the file or from an admin
+// edit. The error's Field is relative to the gift: "id", "name", "coins" or
+// "diamond_rate".
+func CheckGift(g Gift) *FieldError {
+	switch {
+	case !giftIDPattern.MatchString(g.ID):
+		return &FieldError{Field: "id", Message: fmt.Sprintf("must be lower-case letters, digits and dashes, got %q", g.ID)}
+	case strings.TrimSpace(g.Name) == "":
+		return &FieldError{Field: "name", Message: "must be set"}
+	case g.Coins <= 0:
+		return &FieldError{Field: "coins", Message: "must be greater than zero"}
+	}
+	if g.DiamondRate != nil {
+		if err := checkRate(*g.DiamondRate); err != nil {
+			return &FieldError{Field: "diamond_rate", Message: err.Error()}
+		}
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/glint-economy/glint/internal/economy"
 	"github.com/glint-economy/glint/internal/ledger"
-	"github.com/glint-economy/glint/internal/money"
 )
 
 // Catalog returns the current gift catalog (active and retired gifts).
@@ -116,24 +115,25 @@ func (s *Service) changeGift(ctx context.Context, idem Idem, id, actor string, c
 	return out, replay, err
 }
 
+// checkGift checks an admin edit of a gift with the economy file's own rule
+// for gifts, plus the display-name rule for what people see.
 func checkGift(g economy.Gift, rate string) error {
-	if err := CheckID("gift_id", g.ID); err != nil || strings.ContainsAny(g.ID, "._@") {
-		return InvalidField("gift_id", "gift id must be lower-case letters, digits and dashes")
+	if rate != "" {
+		r, err := decimal.Parse(rate)
+		if err != nil {
+			return InvalidField("diamond_rate", "diamond_rate must be a positive decimal with at most 3 places, e.g. \"0.5\"")
+		}
+		g.DiamondRate = &r
+	}
+	if fe := economy.CheckGift(g); fe != nil {
+		field := fe.Field
+		if field == "id" {
+			field = "gift_id"
+		}
+		return InvalidField(field, "%s %s", field, fe.Message)
 	}
 	if err := CheckDisplayName(g.Name); err != nil {
 		return InvalidField("name", "name must be 1–64 printable characters")
-	}
-	if g.Coins <= 0 {
-		return InvalidField("coins", "coins must be greater than zero")
-	}
-	if rate != "" {
-		r, err := decimal.Parse(rate)
-		if err != nil || !r.IsPos() || r.Scale() > 3 {
-			return InvalidField("diamond_rate", "diamond_rate must be a positive decimal with at most 3 places, e.g. \"0.5\"")
-		}
-		if _, err := money.ParseAsset(rate, money.Diamond); err != nil {
-			return InvalidField("diamond_rate", "diamond_rate: %v", err)
-		}
 	}
 	return nil
 }

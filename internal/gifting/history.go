@@ -2,10 +2,13 @@ package gifting
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/glint-economy/glint/internal/economy"
+	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 )
 
@@ -72,12 +75,16 @@ func (s *Service) History(ctx context.Context, userID string, f HistoryFilter, c
 		page.NextCursor = strconv.FormatInt(entries[len(entries)-1].TxID, 10)
 	}
 	for _, e := range entries {
-		page.Items = append(page.Items, historyItem(userID, e))
+		it, err := historyItem(userID, e)
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, it)
 	}
 	return page, nil
 }
 
-func historyItem(userID string, e HistoryEntry) HistoryItem {
+func historyItem(userID string, e HistoryEntry) (HistoryItem, error) {
 	it := HistoryItem{ID: strconv.FormatInt(e.TxID, 10), Ref: e.Ref, CreatedAt: e.CreatedAt}
 	switch {
 	case e.Kind == "gift" && e.Actor == userID:
@@ -87,30 +94,34 @@ func historyItem(userID string, e HistoryEntry) HistoryItem {
 	default:
 		it.Kind = e.Kind
 	}
-	prefix := "user:" + userID + ":"
+	mine := string(ledger.UserAccount(userID, "")) // "user:<id>:", the prefix of every account of the user
 	var milli int64
 	for _, p := range e.Postings {
-		from := len(p.From) > len(prefix) && string(p.From[:len(prefix)]) == prefix
-		to := len(p.To) > len(prefix) && string(p.To[:len(prefix)]) == prefix
-		sign := int64(0)
-		switch {
-		case to && !from:
-			sign = 1
-		case from && !to:
-			sign = -1
-		}
+		from, to := strings.HasPrefix(string(p.From), mine), strings.HasPrefix(string(p.To), mine)
+		var sum *int64
 		switch p.Asset {
 		case money.Coin:
-			it.Coins += sign * p.Amount
+			sum = &it.Coins
 		case money.Diamond:
-			milli += sign * p.Amount
+			sum = &milli
 		default:
 			if e.Kind == "purchase" {
 				a := economy.NewAmount(p.Amount, p.Asset)
 				it.Money = &a
 			}
+			continue
+		}
+		var err error
+		switch {
+		case to && !from:
+			*sum, err = money.Add(*sum, p.Amount)
+		case from && !to:
+			*sum, err = money.Sub(*sum, p.Amount)
+		}
+		if err != nil {
+			return it, fmt.Errorf("gifting: history of %s, transaction %d: %w", userID, e.TxID, err)
 		}
 	}
 	it.Diamonds = money.FormatAsset(milli, money.Diamond)
-	return it
+	return it, nil
 }

@@ -7,10 +7,13 @@ package gifting
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/glint-economy/glint/internal/economy"
 	"github.com/glint-economy/glint/internal/ledger"
+	"github.com/glint-economy/glint/internal/money"
 )
 
 // User statuses.
@@ -115,6 +118,24 @@ type StreamDelta struct {
 	Gifts int64
 	Coins int64
 	Milli int64
+}
+
+// Add adds o to d, checked: on overflow d is unchanged and the error wraps
+// money.ErrOverflow.
+func (d *StreamDelta) Add(o StreamDelta) error {
+	g, err1 := money.Add(d.Gifts, o.Gifts)
+	c, err2 := money.Add(d.Coins, o.Coins)
+	m, err3 := money.Add(d.Milli, o.Milli)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return fmt.Errorf("gifting: stream totals: %w", err)
+	}
+	d.Gifts, d.Coins, d.Milli = g, c, m
+	return nil
+}
+
+// Sub takes back an Add of o (it cannot overflow after that Add).
+func (d *StreamDelta) Sub(o StreamDelta) {
+	d.Gifts, d.Coins, d.Milli = d.Gifts-o.Gifts, d.Coins-o.Coins, d.Milli-o.Milli
 }
 
 // Tx is a write batch as the gifting use cases see it. Reads see the

@@ -43,12 +43,9 @@ const (
 // System accounts of the chart. Accounts whose name ends in ":issued" or
 // starts with "ext:" may go negative; every other account may not.
 const (
-	CoinsIssued      AccountID = "sys:coins:issued"    // COIN: every coin sold comes from here
-	CoinsSpent       AccountID = "sys:coins:spent"     // COIN: coins spent on gifts
-	CoinsRefunded    AccountID = "sys:coins:reversed"  // COIN: coins taken back by a chargeback
-	DiamondsIssued   AccountID = "sys:diamonds:issued" // DIAMOND: every diamond earned comes from here
-	DiamondsRedeemed AccountID = "sys:diamonds:redeemed"
-	DiamondsForfeit  AccountID = "sys:diamonds:forfeited"
+	CoinsIssued    AccountID = "sys:coins:issued"    // COIN: every coin sold comes from here
+	CoinsSpent     AccountID = "sys:coins:spent"     // COIN: coins spent on gifts
+	DiamondsIssued AccountID = "sys:diamonds:issued" // DIAMOND: every diamond earned comes from here
 )
 
 // UserAccount returns the account of a user for a purpose.

@@ -34,13 +34,12 @@ const (
 // Errors returned by the parsing and arithmetic functions. They are wrapped
 // with context; test with errors.Is.
 var (
-	ErrOverflow       = errors.New("amount out of range")
-	ErrSyntax         = errors.New("not a decimal amount")
-	ErrPrecision      = errors.New("more decimal places than the asset has")
-	ErrNegative       = errors.New("amount is negative")
-	ErrUnknownAsset   = errors.New("unknown asset")
-	ErrNotPositive    = errors.New("amount must be greater than zero")
-	ErrDivisionByZero = errors.New("division by zero")
+	ErrOverflow     = errors.New("amount out of range")
+	ErrSyntax       = errors.New("not a decimal amount")
+	ErrPrecision    = errors.New("more decimal places than the asset has")
+	ErrNegative     = errors.New("amount is negative")
+	ErrUnknownAsset = errors.New("unknown asset")
+	ErrNotPositive  = errors.New("amount must be greater than zero")
 )
 
 // Scale returns the number of decimal places of the asset's smallest unit:

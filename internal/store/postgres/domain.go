@@ -301,12 +301,15 @@ func (t *Tx) AddStreamTotals(ctx context.Context, streamID, senderID string, d g
 		gd = &gifting.StreamDelta{}
 		gifters[gk] = gd
 	}
-	sd.Gifts, sd.Coins, sd.Milli = sd.Gifts+d.Gifts, sd.Coins+d.Coins, sd.Milli+d.Milli
-	gd.Gifts, gd.Coins = gd.Gifts+d.Gifts, gd.Coins+d.Coins
-	t.OnUndo(func() {
-		sd.Gifts, sd.Coins, sd.Milli = sd.Gifts-d.Gifts, sd.Coins-d.Coins, sd.Milli-d.Milli
-		gd.Gifts, gd.Coins = gd.Gifts-d.Gifts, gd.Coins-d.Coins
-	})
+	g := gifting.StreamDelta{Gifts: d.Gifts, Coins: d.Coins} // a gifter's line has no diamonds
+	if err := sd.Add(d); err != nil {
+		return err
+	}
+	if err := gd.Add(g); err != nil {
+		sd.Sub(d)
+		return err
+	}
+	t.OnUndo(func() { sd.Sub(d); gd.Sub(g) })
 	return nil
 }
 
@@ -458,7 +461,11 @@ func (t *Tx) AddDaySpend(ctx context.Context, userID, day string, coins, limit i
 	if err != nil {
 		return err
 	}
-	t.set("spend:"+userID+"/"+day, cur+coins)
+	total, err := money.Add(cur, coins)
+	if err != nil {
+		return fmt.Errorf("postgres: daily spend of %s: %w", userID, err)
+	}
+	t.set("spend:"+userID+"/"+day, total)
 	dv, _ := t.Cached("#spend")
 	deltas, _ := dv.(map[spendKey]int64)
 	if deltas == nil {

@@ -162,9 +162,6 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Now returns the store's clock reading.
-func (db *DB) Now() time.Time { return db.now() }
-
 // migrationLockID is the advisory lock `glint migrate` holds, so that nodes
 // starting together migrate once: hashtext('glint migrate').
 const migrationLockID int64 = 0x676c696e74 // "glint"

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/ledger"
@@ -233,12 +232,15 @@ func (t *Tx) AddStreamTotals(ctx context.Context, streamID, senderID string, d g
 		gd = &gifting.StreamDelta{}
 		gifters[gk] = gd
 	}
-	sd.Gifts, sd.Coins, sd.Milli = sd.Gifts+d.Gifts, sd.Coins+d.Coins, sd.Milli+d.Milli
-	gd.Gifts, gd.Coins = gd.Gifts+d.Gifts, gd.Coins+d.Coins
-	t.OnUndo(func() {
-		sd.Gifts, sd.Coins, sd.Milli = sd.Gifts-d.Gifts, sd.Coins-d.Coins, sd.Milli-d.Milli
-		gd.Gifts, gd.Coins = gd.Gifts-d.Gifts, gd.Coins-d.Coins
-	})
+	g := gifting.StreamDelta{Gifts: d.Gifts, Coins: d.Coins} // a gifter's line has no diamonds
+	if err := sd.Add(d); err != nil {
+		return err
+	}
+	if err := gd.Add(g); err != nil {
+		sd.Sub(d)
+		return err
+	}
+	t.OnUndo(func() { sd.Sub(d); gd.Sub(g) })
 	return nil
 }
 
@@ -355,17 +357,19 @@ func (t *Tx) DaySpend(ctx context.Context, userID, day string) (int64, error) {
 }
 
 // AddDaySpend implements gifting.Tx: the additions are summed over the batch
-// and written once per viewer and day. One writer owns the file, so the
-// total read is the total written.
+// and written once per viewer and day. The file has one writer at a time
+// and every read of the batch sees the batch's own additions, so the
+// caller's check against limit holds at commit.
 func (t *Tx) AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error {
 	cur, err := t.DaySpend(ctx, userID, day)
 	if err != nil {
 		return err
 	}
-	if cur+coins > limit {
-		return fmt.Errorf("sqlite: daily spend of %s would pass %d", userID, limit)
+	total, err := money.Add(cur, coins)
+	if err != nil {
+		return fmt.Errorf("sqlite: daily spend of %s: %w", userID, err)
 	}
-	t.set("spend:"+userID+"/"+day, cur+coins)
+	t.set("spend:"+userID+"/"+day, total)
 	dv, _ := t.Cached("#spend")
 	deltas, _ := dv.(map[spendKey]int64)
 	if deltas == nil {
@@ -575,9 +579,6 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
 	}
 	return out, nil
 }
-
-// Now returns the store's clock reading.
-func (db *DB) Now() time.Time { return db.now() }
 
 // updateStreamsSQL adds gift, coin and diamond totals to n streams at once.
 func updateStreamsSQL(n int) string {
