@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,48 +19,10 @@ import (
 
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/store/postgres"
+	"github.com/glint-economy/glint/internal/store/storetest"
 )
 
-// multinodeDSN returns the DSN of a fresh database on the server named by
-// GLINT_TEST_POSTGRES, dropped at the end of the test; the test skips
-// without it, or fails when GLINT_REQUIRE_POSTGRES=1.
-func multinodeDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("GLINT_TEST_POSTGRES")
-	if base == "" {
-		msg := "GLINT_TEST_POSTGRES is not set: start a server with scripts/pg.sh (source it, then pg_start) or run scripts/test.sh"
-		if os.Getenv("GLINT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal(msg + " (GLINT_REQUIRE_POSTGRES=1: PostgreSQL tests may not skip)")
-		}
-		t.Skip(msg)
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to GLINT_TEST_POSTGRES: %v", err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "glint_cli_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func multinodeDSN(t *testing.T) string { return storetest.PostgresDSN(t) }
 
 // multinodeServe starts `glint serve --db dsn --addr 127.0.0.1:0` and
 // returns its base URL once it logs "glint serving"; it is killed when the

@@ -86,25 +86,7 @@ func (b *Batcher[T]) Stop() {
 // when the queue is full and ErrStopped after Stop. A caller whose ctx ends
 // while waiting gets ctx.Err(), but the op may still commit.
 func (b *Batcher[T]) Do(ctx context.Context, op func(T) error) error {
-	r := &request[T]{op: op, done: make(chan error, 1)}
-	b.mu.RLock()
-	if b.stopped {
-		b.mu.RUnlock()
-		return ErrStopped
-	}
-	select {
-	case b.queue <- r:
-	default:
-		b.mu.RUnlock()
-		return ErrOverloaded
-	}
-	b.mu.RUnlock()
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return b.DoMany(ctx, []func(T) error{op})[0]
 }
 
 // Pending returns the number of queued requests.
