@@ -29,7 +29,7 @@ func copyService(t *testing.T, db store) *gifting.Service {
 	}
 	t.Cleanup(w.stop)
 	return gifting.NewService(gifting.Config{
-		Economy: economy.Seed(), FX: money.DefaultRates(), Write: w.write, WriteMany: w.writeMany, Read: db,
+		Economy: economy.Seed(), FX: money.NewLive(money.DefaultRates()), Write: w.write, WriteMany: w.writeMany, Read: db,
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/httpapi"
 	"github.com/glint-economy/glint/internal/ledger"
+	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments"
 )
 
@@ -118,10 +119,11 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	fx, err := loadRates(f.fx)
+	rates, err := loadRates(f.fx)
 	if err != nil {
 		return nil, err
 	}
+	fx := money.NewLive(rates)
 	// SQLite file or PostgreSQL DSN; on PostgreSQL, nodes starting together
 	// migrate once (an advisory lock).
 	db, err := openStore(ctx, f.db, false)

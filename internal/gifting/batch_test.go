@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 		return func(t *sqlite.Tx) error { return op(t) }
 	}
 	svc := gifting.NewService(gifting.Config{
-		Economy: economy.Seed(), FX: money.DefaultRates(), Read: db,
+		Economy: economy.Seed(), FX: money.NewLive(money.DefaultRates()), Read: db,
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error { return b.Do(ctx, wrap(op)) },
 		WriteMany: func(ctx context.Context, ops []func(gifting.Tx) error) []error {
 			w := make([]func(*sqlite.Tx) error, len(ops))

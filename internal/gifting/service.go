@@ -33,7 +33,7 @@ type Event struct {
 // Service runs the gifting use cases.
 type Service struct {
 	econ      *economy.Economy
-	fx        *money.Rates
+	fx        *money.Live
 	write     WriteFunc
 	writeMany WriteManyFunc
 	read      Reader
@@ -45,7 +45,7 @@ type Service struct {
 // Config wires a Service.
 type Config struct {
 	Economy   *economy.Economy
-	FX        *money.Rates
+	FX        *money.Live
 	Write     WriteFunc
 	WriteMany WriteManyFunc // optional: submits a batch of gifts at once
 	Read      Reader
@@ -68,6 +68,9 @@ func NewService(c Config) *Service {
 	}
 	return s
 }
+
+// FX returns the FX table in force.
+func (s *Service) FX() *money.Live { return s.fx }
 
 // Economy returns the economy the service applies.
 func (s *Service) Economy() *economy.Economy { return s.econ }
@@ -260,11 +263,12 @@ func (s *Service) Wallet(ctx context.Context, userID string) (*Wallet, error) {
 	if err != nil {
 		return nil, err
 	}
+	fx := s.fx.Load()
 	base := s.econ.Diamond.Currency
 	local, hasLocal := money.CountryCurrency(u.Country)
 	w.Value.Gross = economy.NewAmount(0, base)
 	w.Value.Net = economy.NewAmount(0, base)
-	if hasLocal && s.fx.Has(local) && local != base {
+	if hasLocal && fx.Has(local) && local != base {
 		z := economy.NewAmount(0, local)
 		w.Value.NetLocal = &z
 	}
@@ -275,7 +279,7 @@ func (s *Service) Wallet(ctx context.Context, userID string) (*Wallet, error) {
 	if w.Value.NetLocal != nil {
 		cur = local
 	}
-	q, err := economy.Calculate(s.econ, s.fx, economy.Input{Kind: economy.KindDiamonds, Amount: total}, cur)
+	q, err := economy.Calculate(s.econ, fx, economy.Input{Kind: economy.KindDiamonds, Amount: total}, cur)
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func newHarness(t testing.TB) *harness {
 		}
 		return batcher.DoMany(ctx, wrapped)
 	}
-	fx := money.DefaultRates()
+	fx := money.NewLive(money.DefaultRates())
 	svc := gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: fx, Write: write, WriteMany: writeMany, Read: db,
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}}, Now: clk.Now,

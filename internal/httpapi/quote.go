@@ -28,7 +28,7 @@ func (s *Server) quote(ctx context.Context, in *quoteInput) (*quoteOutput, error
 			return nil, errInvalid("currency", "unknown currency "+in.Currency)
 		}
 	}
-	q, err := economy.Calculate(s.svc.Economy(), s.cfg.FX, qi, cur)
+	q, err := economy.Calculate(s.svc.Economy(), s.cfg.FX.Load(), qi, cur)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ import (
 type Config struct {
 	Service *gifting.Service
 	Auth    *auth.Authenticator
-	FX      *money.Rates
+	FX      *money.Live
 	Logger  *slog.Logger
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error

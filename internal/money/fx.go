@@ -37,6 +37,7 @@ type Rates struct {
 	Source string
 
 	rates map[Asset]decimal.Decimal // includes Base = 1
+	info  map[Asset]RateInfo        // per-currency date and source, when known
 }
 
 // ratesDoc is the TOML shape of an FX table file.

@@ -18,7 +18,7 @@ import (
 // call, a gift batch in one ApplyBatch).
 func service(db *postgres.DB) *gifting.Service {
 	svc := gifting.NewService(gifting.Config{
-		Economy: economy.Seed(), FX: money.DefaultRates(), Read: db,
+		Economy: economy.Seed(), FX: money.NewLive(money.DefaultRates()), Read: db,
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return db.ApplyBatch(ctx, []func(*postgres.Tx) error{func(t *postgres.Tx) error { return op(t) }})[0]

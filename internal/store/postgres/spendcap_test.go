@@ -33,7 +33,7 @@ func TestDailySpendCapTwoNodes(t *testing.T) {
 		b.Start()
 		t.Cleanup(b.Stop)
 		svcs = append(svcs, gifting.NewService(gifting.Config{
-			Economy: econ, FX: money.DefaultRates(), Read: db, Providers: []gifting.PaymentProvider{payments.Sandbox{}},
+			Economy: econ, FX: money.NewLive(money.DefaultRates()), Read: db, Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 			Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 				return b.Do(ctx, func(w *postgres.Tx) error { return op(w) })
 			},

@@ -24,7 +24,7 @@ func benchService(b *testing.B, db *sqlite.DB) *gifting.Service {
 		return w
 	}
 	return gifting.NewService(gifting.Config{
-		Economy: economy.Seed(), FX: money.DefaultRates(), Read: db,
+		Economy: economy.Seed(), FX: money.NewLive(money.DefaultRates()), Read: db,
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return db.ApplyBatch(ctx, wrap([]func(gifting.Tx) error{op}))[0]
 		},

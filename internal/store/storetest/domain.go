@@ -97,7 +97,7 @@ func newDomain[T gifting.Tx](t *testing.T, open Open[T]) *domain[T] {
 	t.Cleanup(b.Stop)
 	econ := economy.Seed()
 	svc := gifting.NewService(gifting.Config{
-		Economy: econ, FX: money.DefaultRates(), Read: e.Read, Now: clock.Now,
+		Economy: econ, FX: money.NewLive(money.DefaultRates()), Read: e.Read, Now: clock.Now,
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return b.Do(ctx, func(w T) error { return op(w) })
