@@ -82,6 +82,11 @@ var copyTables = []copyTable{
 	{"purchases", []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"},
 		[]int{cText, cText, cText, cText, cText, cInt, cInt, cText, cText, cText, cTime}},
 	{"viewer_spend", []string{"user_id", "day", "coins"}, []int{cText, cText, cInt}},
+	{"payout_profiles", []string{"user_id", "methods", "default_method", "kyc", "updated_at"}, []int{cText, cText, cText, cText, cTime}},
+	{"withdrawals", []string{"id", "user_id", "status", "provider", "method_kind", "method", "details", "milli", "gross", "commission", "net", "payout",
+		"payout_currency", "quote", "provider_ref", "reason", "created_at", "updated_at", "paid_at"},
+		[]int{cText, cText, cText, cText, cText, cText, cText, cInt, cInt, cInt, cInt, cInt, cText, cText, cText, cText, cTime, cTime, cTimeNull}},
+	{"fx_rates", []string{"currency", "date", "rate", "source", "created_at"}, []int{cText, cText, cText, cText, cTime}},
 	{"api_keys", []string{"id", "hash", "scope", "label", "created_at", "revoked_at"}, []int{cText, cText, cText, cText, cTime, cTimeNull}},
 	{"settings", []string{"key", "value"}, []int{cText, cText}},
 }
@@ -211,6 +216,15 @@ func copyInstallation(ctx context.Context, from, to string, force bool, out io.W
 	}
 	defer raw.Close()
 	raw.SetMaxOpenConns(1)
+	// Background jobs (payouts, webhooks) live in the job runner's tables,
+	// which are not copied: the source must have none left to run.
+	var pending int64
+	if err := raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')").Scan(&pending); err != nil {
+		return fmt.Errorf("copy: source jobs: %w", err)
+	}
+	if pending > 0 {
+		return fmt.Errorf("copy: the source has %d background jobs (payouts, webhooks) not yet done: run glint serve on it until they finish, then copy", pending)
+	}
 
 	dst, err := postgres.Open(ctx, to, postgres.Options{MaxConns: 2})
 	if err != nil {

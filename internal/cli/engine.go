@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/cashout"
+	"github.com/glint-economy/glint/internal/fx"
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/store/postgres"
@@ -18,6 +20,10 @@ import (
 // engine-typed and started by startWriter.
 type store interface {
 	gifting.Reader
+	fx.Store
+	Withdrawal(ctx context.Context, id string) (*cashout.Withdrawal, error)
+	Withdrawals(ctx context.Context, f cashout.WithdrawalFilter) ([]*cashout.Withdrawal, error)
+	Profile(ctx context.Context, userID string) (*cashout.Profile, error)
 	auth.KeyStore
 	CreateAPIKey(ctx context.Context, k auth.APIKey) error
 	ListAPIKeys(ctx context.Context) ([]auth.APIKey, error)
@@ -63,6 +69,7 @@ func dbName(db string) string {
 type writer struct {
 	write     gifting.WriteFunc
 	writeMany gifting.WriteManyFunc
+	cashout   cashout.WriteFunc
 	pending   func() int
 	stop      func()
 }
@@ -79,7 +86,7 @@ func startWriter(db store, cfg ledger.BatcherConfig) (writer, error) {
 	return writer{}, errors.New("cli: unknown storage engine")
 }
 
-func newWriter[T gifting.Tx](cfg ledger.BatcherConfig, apply ledger.ApplyFunc[T]) writer {
+func newWriter[T cashout.Tx](cfg ledger.BatcherConfig, apply ledger.ApplyFunc[T]) writer {
 	b := ledger.NewBatcher(cfg, apply)
 	b.Start()
 	return writer{
@@ -92,6 +99,9 @@ func newWriter[T gifting.Tx](cfg ledger.BatcherConfig, apply ledger.ApplyFunc[T]
 				wrapped[i] = func(t T) error { return op(t) }
 			}
 			return b.DoMany(ctx, wrapped)
+		},
+		cashout: func(ctx context.Context, op func(cashout.Tx) error) error {
+			return b.Do(ctx, func(t T) error { return op(t) })
 		},
 		pending: b.Pending,
 		stop:    b.Stop,

@@ -15,6 +15,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,11 +23,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/cashout"
+	"github.com/glint-economy/glint/internal/fx"
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/httpapi"
+	"github.com/glint-economy/glint/internal/jobs"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments"
+	"github.com/glint-economy/glint/internal/payouts/paypal"
+	"github.com/glint-economy/glint/internal/store/postgres"
+	"github.com/glint-economy/glint/internal/store/sqlite"
+	"github.com/glint-economy/glint/internal/webhooks"
 )
 
 // debugBatches prints every write batch to stderr (GLINT_DEBUG_BATCHES=1).
@@ -50,6 +58,12 @@ type serveFlags struct {
 	jwtIssuer, jwtAud     string
 	logLevel              string
 	debugAddr             string
+	payouts               string
+	paypal                paypal.Config
+	webhookURL            string
+	webhookSecrets        []string
+	fxSourceURL           string
+	fxEvery               time.Duration
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -71,6 +85,24 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.jwtAud, "jwt-audience", "", "required aud of platform JWTs")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&f.debugAddr, "debug-addr", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); keep it private")
+	fl.StringVar(&f.payouts, "payouts", "sandbox", "payout provider for PayPal methods: sandbox (paid at once, no real money), manual (finance pays exported batches) or paypal (PayPal Payouts); bank methods are always manual")
+	fl.StringVar(&f.paypal.BaseURL, "paypal-base-url", "", "PayPal API base URL (default the live API; https://api-m.sandbox.paypal.com for PayPal's sandbox)")
+	fl.StringVar(&f.paypal.ClientID, "paypal-client-id", os.Getenv("GLINT_PAYPAL_CLIENT_ID"), "PayPal REST app client id (env GLINT_PAYPAL_CLIENT_ID)")
+	fl.StringVar(&f.paypal.ClientSecret, "paypal-client-secret", os.Getenv("GLINT_PAYPAL_CLIENT_SECRET"), "PayPal REST app secret (env GLINT_PAYPAL_CLIENT_SECRET)")
+	fl.StringVar(&f.paypal.WebhookID, "paypal-webhook-id", os.Getenv("GLINT_PAYPAL_WEBHOOK_ID"), "id of glint's webhook in the PayPal app, to verify deliveries (env GLINT_PAYPAL_WEBHOOK_ID)")
+	fl.StringVar(&f.webhookURL, "webhook-url", "", "send signed events (every withdrawal status change) to this URL")
+	fl.StringSliceVar(&f.webhookSecrets, "webhook-secret", splitEnv("GLINT_WEBHOOK_SECRET"), "HMAC-SHA256 secret(s) signing outgoing webhooks; several during a rotation (env GLINT_WEBHOOK_SECRET, comma-separated)")
+	fl.StringVar(&f.fxSourceURL, "fx-source-url", "", "refresh the FX table from this ECB daily reference-rates XML URL at start and then every --fx-every")
+	fl.DurationVar(&f.fxEvery, "fx-every", 24*time.Hour, "how often to refresh the FX table from --fx-source-url")
+}
+
+// splitEnv reads a comma-separated environment variable.
+func splitEnv(name string) []string {
+	v := os.Getenv(name)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }
 
 func newServeCmd() *cobra.Command {
@@ -98,17 +130,19 @@ type app struct {
 	auth    *auth.Authenticator
 	api     *httpapi.Server
 	log     *slog.Logger
+	closers []func() // run in reverse by close
 }
 
-// close stops the writer (answering every accepted request) and closes the
-// database.
+// close stops the job runner (letting running jobs finish), then the writer
+// (answering every accepted request), then closes the database.
 func (a *app) close() {
-	a.batcher.stop()
-	a.db.Close()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
 }
 
 // wire builds the whole server from its flags, by hand, top to bottom.
-func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
+func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
@@ -119,21 +153,32 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	rates, err := loadRates(f.fx)
+	seed, err := loadRates(f.fx)
 	if err != nil {
 		return nil, err
 	}
-	fx := money.NewLive(rates)
 	// SQLite file or PostgreSQL DSN; on PostgreSQL, nodes starting together
 	// migrate once (an advisory lock).
 	db, err := openStore(ctx, f.db, false)
 	if err != nil {
 		return nil, err
 	}
+	a := &app{db: db, log: log}
+	a.closers = append(a.closers, func() { db.Close() })
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
 	if _, err := db.Migrate(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
+	// The FX table lives in the database; the file seeds an empty table.
+	rates, err := fx.Load(ctx, db, seed)
+	if err != nil {
+		return nil, err
+	}
+	live := money.NewLive(rates)
 
 	batchSize := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "glint_write_batch_size", Help: "Requests per write transaction (group commit).",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 11)})
@@ -150,26 +195,69 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 		cfg.MaxBatch, cfg.MaxWait = 1, 0
 	}
 	// The batcher is generic over the engine's batch type: ledger.NewBatcher
-	// with db.ApplyBatch, adapted to gifting's Write and WriteMany.
+	// with db.ApplyBatch, adapted to gifting's and cashout's Write.
 	batcher, err := startWriter(db, cfg)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
+	a.batcher = batcher
+	a.closers = append(a.closers, batcher.stop)
 	var providers []gifting.PaymentProvider
 	if f.sandbox || f.demo {
 		providers = append(providers, payments.Sandbox{})
 		log.Warn("the sandbox payment provider is on: any caller allowed to buy coins gets them without paying; start with --sandbox-payments=false in production")
 	}
 	svc := gifting.NewService(gifting.Config{
-		Economy: econ, FX: fx, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
+		Economy: econ, FX: live, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
 		Providers: providers,
 	})
+	a.svc = svc
 	if _, err := svc.SyncCatalog(ctx); err != nil {
-		batcher.stop()
-		db.Close()
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
+
+	// Cash-out: payout providers, the service, and the job runner that pays
+	// withdrawals and delivers webhooks.
+	payouts, payWith, err := payoutProviders(f, log)
+	if err != nil {
+		return nil, err
+	}
+	var sender *webhooks.Sender
+	if f.webhookURL != "" {
+		secrets := make([][]byte, 0, len(f.webhookSecrets))
+		for _, s := range f.webhookSecrets {
+			if s != "" {
+				secrets = append(secrets, []byte(s))
+			}
+		}
+		if len(secrets) == 0 {
+			return nil, errors.New("--webhook-url needs --webhook-secret (or GLINT_WEBHOOK_SECRET)")
+		}
+		sender = &webhooks.Sender{URL: f.webhookURL, Secrets: secrets, UserAgent: "glint/" + version}
+	}
+	cash, err := cashout.NewService(cashout.Config{Economy: econ, FX: live, Write: batcher.cashout, Read: db,
+		Providers: payouts, PayWith: payWith, Notify: sender != nil})
+	if err != nil {
+		return nil, err
+	}
+	jcfg := jobs.Config{Cashout: cash, Webhooks: sender, Logger: log, FXEvery: f.fxEvery}
+	if f.fxSourceURL != "" {
+		client := &http.Client{Timeout: 30 * time.Second}
+		jcfg.RefreshFX = func(ctx context.Context) error { return fx.Refresh(ctx, db, live, client, f.fxSourceURL) }
+	}
+	runner, err := attachJobs(db, jcfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	// Stopped before the writer: a job in flight still writes through it.
+	a.closers = append(a.closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(sctx)
+	})
 
 	secret, err := db.Setting(ctx, "user_token_secret", func() (string, error) {
 		var b [32]byte
@@ -177,8 +265,6 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 		return hex.EncodeToString(b[:]), err
 	})
 	if err != nil {
-		batcher.stop()
-		db.Close()
 		return nil, err
 	}
 	acfg := auth.Config{Keys: db, TokenSecret: []byte(secret), Issuer: f.jwtIssuer, Audience: f.jwtAud}
@@ -188,13 +274,11 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 	if f.jwtEd25519 != "" {
 		pk, err := decodeKey(f.jwtEd25519)
 		if err != nil {
-			batcher.stop()
-			db.Close()
 			return nil, fmt.Errorf("--jwt-ed25519-public-key: %w", err)
 		}
 		acfg.PlatformEd25519 = pk
 	}
-	authn := auth.New(acfg)
+	a.auth = auth.New(acfg)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -202,8 +286,8 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "glint_write_queue_depth", Help: "Write requests waiting for the batch writer."},
 		func() float64 { return float64(batcher.pending()) }))
 
-	api := httpapi.New(httpapi.Config{
-		Service: svc, Auth: authn, FX: fx, Logger: log, Registry: reg, Version: version,
+	a.api = httpapi.New(httpapi.Config{
+		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {
@@ -214,7 +298,40 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (*app, error) {
 			return ledger.Check(s), nil
 		},
 	})
-	return &app{db: db, batcher: batcher, svc: svc, auth: authn, api: api, log: log}, nil
+	return a, nil
+}
+
+// payoutProviders builds the payout providers --payouts asks for, and which
+// one pays each method kind.
+func payoutProviders(f serveFlags, log *slog.Logger) ([]cashout.Provider, map[string]string, error) {
+	manual := cashout.Manual{}
+	switch f.payouts {
+	case "sandbox", "":
+		// PayPal withdrawals are "paid" at once; bank transfers take the
+		// manual path (export, then mark), as they would in production.
+		log.Warn("the sandbox payout provider is on: PayPal withdrawals are marked paid without moving money; start with --payouts manual or paypal in production")
+		return []cashout.Provider{cashout.Sandbox{}, manual}, map[string]string{cashout.MethodPayPal: cashout.ProviderSandbox, cashout.MethodBank: cashout.ProviderManual}, nil
+	case "manual":
+		return []cashout.Provider{manual}, map[string]string{cashout.MethodPayPal: cashout.ProviderManual, cashout.MethodBank: cashout.ProviderManual}, nil
+	case "paypal":
+		p, err := paypal.New(f.paypal)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--payouts paypal: %w", err)
+		}
+		return []cashout.Provider{p, manual}, map[string]string{cashout.MethodPayPal: p.Name(), cashout.MethodBank: cashout.ProviderManual}, nil
+	}
+	return nil, nil, fmt.Errorf("--payouts: want sandbox, manual or paypal, got %q", f.payouts)
+}
+
+// attachJobs builds the job runner over db's engine.
+func attachJobs(db store, cfg jobs.Config) (jobs.Runner, error) {
+	switch d := db.(type) {
+	case *sqlite.DB:
+		return jobs.AttachSQLite(d, cfg)
+	case *postgres.DB:
+		return jobs.AttachPostgres(d, cfg)
+	}
+	return nil, errors.New("cli: unknown storage engine")
 }
 
 func decodeKey(s string) (ed25519.PublicKey, error) {

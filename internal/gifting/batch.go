@@ -34,7 +34,7 @@ func (s *Service) SendGifts(ctx context.Context, gifts []BatchGift) []BatchResul
 		}
 		i, g := i, g
 		ops = append(ops, func(tx Tx) error {
-			r, rep, err := once(ctx, tx, g.Idem, func() (*GiftResult, error) { return s.sendGift(ctx, tx, g.Input) })
+			r, rep, err := Once(ctx, tx, g.Idem, func() (*GiftResult, error) { return s.sendGift(ctx, tx, g.Input) })
 			out[i].Gift, out[i].Replay = r, rep
 			return err
 		})

@@ -87,7 +87,7 @@ func (s *Service) changeGift(ctx context.Context, idem Idem, id, actor string, c
 	var out *CatalogGift
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		r, rep, err := once(ctx, tx, idem, func() (*CatalogGift, error) {
+		r, rep, err := Once(ctx, tx, idem, func() (*CatalogGift, error) {
 			old, err := tx.CatalogGift(ctx, id)
 			if errors.Is(err, ledger.ErrNotFound) {
 				old, err = nil, nil

@@ -83,7 +83,7 @@ func (s *Service) SendGift(ctx context.Context, idem Idem, in SendGiftInput) (*G
 	var out *GiftResult
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		r, rep, err := once(ctx, tx, idem, func() (*GiftResult, error) { return s.sendGift(ctx, tx, in) })
+		r, rep, err := Once(ctx, tx, idem, func() (*GiftResult, error) { return s.sendGift(ctx, tx, in) })
 		out, replay = r, rep
 		return err
 	})
@@ -277,7 +277,7 @@ func (s *Service) EndCombo(ctx context.Context, idem Idem, streamID, comboID, ac
 	var out *ComboView
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		r, rep, err := once(ctx, tx, idem, func() (*ComboView, error) {
+		r, rep, err := Once(ctx, tx, idem, func() (*ComboView, error) {
 			c, err := tx.Combo(ctx, streamID, comboID)
 			if err != nil {
 				return nil, err

@@ -87,7 +87,7 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 	var out *Purchase
 	var replay bool
 	err = s.write(ctx, func(tx Tx) error {
-		r, rep, err := once(ctx, tx, idem, func() (*Purchase, error) {
+		r, rep, err := Once(ctx, tx, idem, func() (*Purchase, error) {
 			u, err := tx.User(ctx, in.UserID)
 			if err != nil {
 				return nil, asNotFound(err, "user", in.UserID)

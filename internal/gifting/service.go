@@ -83,9 +83,9 @@ type Idem struct {
 	Hash string
 }
 
-// once runs fn at most once per idem key inside tx, storing its result as
+// Once runs fn at most once per idem key inside tx, storing its result as
 // JSON; a replay decodes the stored result. It reports whether it replayed.
-func once[R any](ctx context.Context, tx Tx, idem Idem, fn func() (*R, error)) (*R, bool, error) {
+func Once[R any](ctx context.Context, tx Tx, idem Idem, fn func() (*R, error)) (*R, bool, error) {
 	if idem.Key == "" {
 		r, err := fn()
 		return r, false, err
@@ -190,7 +190,7 @@ func (s *Service) PutUser(ctx context.Context, idem Idem, in PutUserInput) (*Use
 	var out *User
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		u, rep, err := once(ctx, tx, idem, func() (*User, error) {
+		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
 			u, err := tx.User(ctx, in.ID)
 			switch {
 			case errors.Is(err, ledger.ErrNotFound):

@@ -45,7 +45,7 @@ func (s *Service) StartStream(ctx context.Context, idem Idem, in StartStreamInpu
 	var out *StreamView
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		r, rep, err := once(ctx, tx, idem, func() (*StreamView, error) {
+		r, rep, err := Once(ctx, tx, idem, func() (*StreamView, error) {
 			if _, err := activeUser(ctx, tx, in.CreatorID, "creator"); err != nil {
 				return nil, err
 			}
@@ -78,7 +78,7 @@ func (s *Service) StartStream(ctx context.Context, idem Idem, in StartStreamInpu
 func (s *Service) EndStream(ctx context.Context, idem Idem, id, actor string) (*StreamView, bool, error) {
 	var replay bool
 	err := s.write(ctx, func(tx Tx) error {
-		_, rep, err := once(ctx, tx, idem, func() (*Stream, error) {
+		_, rep, err := Once(ctx, tx, idem, func() (*Stream, error) {
 			st, err := tx.Stream(ctx, id)
 			if err != nil {
 				return nil, asNotFound(err, "stream", id)

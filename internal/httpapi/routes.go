@@ -40,6 +40,9 @@ func (s *Server) routes() {
 	register(s, op("admin-ledger-check", http.MethodGet, "/v1/admin/ledger/check", "Check every ledger invariant now", true, "admin"), s.adminLedgerCheck)
 
 	s.batchRoutes()
+	s.cashoutRoutes()
+	s.fxRoutes()
+	s.reportRoutes()
 }
 
 func withStatus(o huma.Operation, status int) huma.Operation {

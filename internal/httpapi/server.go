@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/cashout"
+	"github.com/glint-economy/glint/internal/fx"
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
@@ -28,6 +30,12 @@ type Config struct {
 	Service *gifting.Service
 	Auth    *auth.Authenticator
 	FX      *money.Live
+	FXStore fx.Store // keeps the FX table (fx.Set); nil leaves the admin FX routes out
+	// Cashout runs withdrawals; nil leaves the cash-out routes out.
+	Cashout *cashout.Service
+	// Reports reads earnings and the platform's books (the storage engine's
+	// *DB); nil leaves the report routes out. Statements also need Cashout.
+	Reports cashout.ReportReader
 	Logger  *slog.Logger
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error

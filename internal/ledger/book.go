@@ -39,8 +39,16 @@ type Book struct {
 	idem  []IdempotencyRecord
 	undo  []func()
 	post  []func()
+	jobs  []Job
 	cache map[string]any
 }
+
+// Job is background work (a payout, a webhook delivery) that a request
+// enqueues with its ledger write: the engine inserts the batch's jobs in the
+// same database transaction, so a job exists if and only if the write that
+// asked for it committed. Kind names the job's worker; the value is stored
+// as JSON.
+type Job interface{ Kind() string }
 
 // NewBook starts a batch over r; now is the batch's fixed clock reading.
 func NewBook(r Reader, now time.Time) *Book {
@@ -184,6 +192,16 @@ func (b *Book) AfterCommit(fn func()) {
 	n := len(b.post) - 1
 	b.undo = append(b.undo, func() { b.post = b.post[:n] })
 }
+
+// Enqueue adds a job to the batch; it is undone with the request.
+func (b *Book) Enqueue(j Job) {
+	b.jobs = append(b.jobs, j)
+	n := len(b.jobs) - 1
+	b.undo = append(b.undo, func() { b.jobs = b.jobs[:n] })
+}
+
+// Jobs returns the jobs to insert with the batch.
+func (b *Book) Jobs() []Job { return b.jobs }
 
 // Mark returns a point the batch can be rolled back to.
 func (b *Book) Mark() int { return len(b.undo) }

@@ -159,3 +159,34 @@ type IdempotencyRecord struct {
 	Response  []byte // the body of the first answer
 	CreatedAt time.Time
 }
+
+// Accounts of the cash-out. A paid withdrawal redeems its diamonds and books
+// their value: the commission to revenue, the net through payouts payable to
+// the outside world (the creator), through FX when paid in another currency.
+const (
+	DiamondsRedeemed  AccountID = "sys:diamonds:redeemed"  // DIAMOND: diamonds paid out
+	DiamondsForfeited AccountID = "sys:diamonds:forfeited" // DIAMOND: diamonds of terminated accounts
+)
+
+// RedemptionIssued is where the money value of redeemed diamonds comes from
+// (the platform's cost of creator payouts); it goes negative.
+func RedemptionIssued(cur money.Asset) AccountID {
+	return AccountID("sys:redemption:" + string(cur) + ":issued")
+}
+
+// CommissionRevenue is the platform's commission on cash-outs.
+func CommissionRevenue(cur money.Asset) AccountID { return AccountID("sys:commission:" + string(cur)) }
+
+// PayoutsPayable is the net money owed to creators in one currency.
+func PayoutsPayable(cur money.Asset) AccountID {
+	return AccountID("sys:payouts:payable:" + string(cur))
+}
+
+// PayoutsExternal is the outside world's side of money paid out through a
+// payout provider; it goes negative as money leaves.
+func PayoutsExternal(provider string, cur money.Asset) AccountID {
+	return AccountID("ext:payouts:" + provider + ":" + string(cur))
+}
+
+// FXExternal is the foreign-exchange market's side of a conversion.
+func FXExternal(cur money.Asset) AccountID { return AccountID("ext:fx:" + string(cur)) }

@@ -537,6 +537,7 @@ func (t *Tx) queueDomain(b *pgx.Batch) {
 	if rows := rowsOf(purchaseTable); len(rows) > 0 {
 		b.Queue(purchaseTable.insertSQL(), purchaseTable.arrays(rows)...)
 	}
+	t.queueCashout(b)
 }
 
 // expectRows returns a batch callback that fails with errConflict unless the

@@ -91,6 +91,7 @@ type DB struct {
 	// pointReads counts the one-row reads batches made that the prefetch
 	// did not foresee (for the tests).
 	pointReads atomic.Int64
+	jobs       JobInserter
 }
 
 // Retries returns how many times a batch was tried again after meeting
@@ -215,6 +216,9 @@ func (db *DB) Migrate(ctx context.Context) (int64, error) {
 	defer done()
 	if _, err := p.Up(ctx); err != nil {
 		return 0, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if err := db.migrateRiver(ctx); err != nil {
+		return 0, fmt.Errorf("postgres: migrate jobs: %w", err)
 	}
 	v, err := p.GetDBVersion(ctx)
 	if err != nil {

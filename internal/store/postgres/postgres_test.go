@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,12 +39,23 @@ func engine(t *testing.T, now func() time.Time) storetest.Engine[*postgres.Tx] {
 			_, err := db.Pool().Exec(ctx, query)
 			return err
 		},
+		Jobs: func(record func([]ledger.Job)) {
+			db.SetJobInserter(func(_ context.Context, _ pgx.Tx, js []ledger.Job) error {
+				record(js)
+				return nil
+			})
+		},
 	}
 }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, engine)
+}
+
+func TestCashoutConformance(t *testing.T) {
+	t.Parallel()
+	storetest.RunCashout(t, engine)
 }
 
 func TestMigrateTwiceAndConcurrently(t *testing.T) {

@@ -580,7 +580,7 @@ RETURNING a.id, a.balance`, ids, deltas).Query(check(len(ids)))
 		fn(b)
 	}
 	if b.Len() == 0 {
-		return nil
+		return t.insertJobs()
 	}
 	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
 		if errors.Is(err, errConflict) || errors.Is(err, ledger.ErrInvalidTransaction) {
@@ -588,7 +588,7 @@ RETURNING a.id, a.balance`, ids, deltas).Query(check(len(ids)))
 		}
 		return fmt.Errorf("postgres: write batch: %w", err)
 	}
-	return nil
+	return t.insertJobs()
 }
 
 // touched returns the accounts a failed attempt changed or relied on: the

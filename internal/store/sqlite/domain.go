@@ -26,7 +26,7 @@ var (
 
 // domainTables are the gifting tables the batch writer inserts into, in
 // flush order (referenced tables first).
-var domainTables = []table{userTable, streamTable, versionTable, catalogTable, giftTable, comboTable, purchaseTable}
+var domainTables = []table{userTable, streamTable, versionTable, catalogTable, giftTable, comboTable, purchaseTable, profileTable, withdrawalTable}
 
 const (
 	qDaySpend    = "SELECT coins FROM viewer_spend WHERE user_id = ? AND day = ?"

@@ -36,6 +36,7 @@ type DB struct {
 
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared on the write connection
+	jobs  JobInserter
 }
 
 // Options configure Open.
@@ -125,6 +126,9 @@ func (db *DB) Migrate(ctx context.Context) (int64, error) {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return 0, fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if err := db.migrateRiver(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: migrate jobs: %w", err)
 	}
 	return p.GetDBVersion(ctx)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/store/sqlite"
 	"github.com/glint-economy/glint/internal/store/storetest"
 )
@@ -40,10 +41,20 @@ func engine(t *testing.T, now func() time.Time) storetest.Engine[*sqlite.Tx] {
 			_, err = raw.ExecContext(ctx, query)
 			return err
 		},
+		Jobs: func(record func([]ledger.Job)) {
+			db.SetJobInserter(func(_ context.Context, _ *sql.Tx, js []ledger.Job) error {
+				record(js)
+				return nil
+			})
+		},
 	}
 }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, engine)
+}
+
+func TestCashoutConformance(t *testing.T) {
+	storetest.RunCashout(t, engine)
 }

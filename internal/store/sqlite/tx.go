@@ -67,7 +67,7 @@ var writerQueries = append([]string{
 	"SELECT asset, balance FROM accounts WHERE id = ?",
 	"SELECT hash, status, response, created_at FROM idempotency WHERE key = ?",
 	"SELECT COALESCE(MAX(id), 0) FROM transactions",
-}, domainQueries...)
+}, append(domainQueries, qWithdrawal, qProfile)...)
 
 func insertSQL(t table, n int) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s%s", t.name, strings.Join(t.cols, ","), placeholders(n, len(t.cols)), t.conflict)
@@ -327,7 +327,7 @@ func (t *Tx) flush() error {
 			return err
 		}
 	}
-	return nil
+	return t.insertJobs()
 }
 
 // ApplyBatch runs ops in one write transaction, each isolated (a failed op's

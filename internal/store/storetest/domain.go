@@ -79,6 +79,7 @@ type domain[T gifting.Tx] struct {
 	svc   *gifting.Service
 	clock *Clock
 	econ  *economy.Economy
+	batch *ledger.Batcher[T]
 }
 
 // start is the clock's first reading: whole seconds, so that stored times
@@ -114,7 +115,7 @@ func newDomain[T gifting.Tx](t *testing.T, open Open[T]) *domain[T] {
 	if _, err := svc.SyncCatalog(context.Background()); err != nil {
 		t.Fatalf("sync catalog: %v", err)
 	}
-	return &domain[T]{e: e, svc: svc, clock: clock, econ: econ}
+	return &domain[T]{e: e, svc: svc, clock: clock, econ: econ, batch: b}
 }
 
 var ctx = context.Background()

@@ -35,6 +35,9 @@ type Engine[T ledger.Writer] struct {
 	// Exec runs one SQL statement on the database; the suite uses it to
 	// check that the journal refuses UPDATE and DELETE.
 	Exec func(ctx context.Context, query string) error
+	// Jobs attaches a job inserter that hands each committed batch's jobs
+	// to record (the cash-out suite needs it).
+	Jobs func(record func([]ledger.Job))
 }
 
 // KeyStore is the API-key and settings part of an engine.

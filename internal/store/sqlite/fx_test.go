@@ -1,0 +1,16 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/glint-economy/glint/internal/fx"
+	"github.com/glint-economy/glint/internal/store/storetest"
+)
+
+func TestFXConformance(t *testing.T) {
+	t.Parallel()
+	storetest.RunFX(t, func(t *testing.T) fx.Store {
+		db, _ := openTemp(t, nil)
+		return db
+	})
+}
