@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/glint-economy/glint/internal/gifting"
@@ -137,8 +138,17 @@ func WriteExportCSV(w io.Writer, ws []*Withdrawal) error {
 	for _, x := range ws {
 		d := x.Details
 		_ = c.Write([]string{x.ID, x.UserID, x.CreatedAt.Format(time.RFC3339), x.Diamonds, money.FormatAsset(x.PayoutUnits, x.PayoutCurrency), string(x.PayoutCurrency),
-			d.Kind, d.PayPalEmail, d.HolderName, d.IBAN, d.AccountNumber, d.RoutingNumber})
+			d.Kind, cell(d.PayPalEmail), cell(d.HolderName), d.IBAN, d.AccountNumber, d.RoutingNumber})
 	}
 	c.Flush()
 	return c.Error()
+}
+
+// cell keeps a spreadsheet from reading free text as a formula: a value
+// starting with = + - @ or a tab or carriage return gets a leading '.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -236,7 +236,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 		sender = &webhooks.Sender{URL: f.webhookURL, Secrets: secrets, UserAgent: "glint/" + version}
 	}
 	cash, err := cashout.NewService(cashout.Config{Economy: econ, FX: live, Write: batcher.cashout, Read: db,
-		Providers: payouts, PayWith: payWith, Notify: sender != nil})
+		Providers: payouts, PayWith: payWith, Notify: true})
 	if err != nil {
 		return nil, err
 	}
