@@ -21,6 +21,7 @@ import (
 type store interface {
 	gifting.Reader
 	fx.Store
+	cashout.ReportReader
 	Withdrawal(ctx context.Context, id string) (*cashout.Withdrawal, error)
 	Withdrawals(ctx context.Context, f cashout.WithdrawalFilter) ([]*cashout.Withdrawal, error)
 	Profile(ctx context.Context, userID string) (*cashout.Profile, error)

@@ -287,7 +287,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 		func() float64 { return float64(batcher.pending()) }))
 
 	a.api = httpapi.New(httpapi.Config{
-		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Logger: log, Registry: reg, Version: version,
+		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {

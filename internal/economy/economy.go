@@ -456,6 +456,12 @@ func (e *Economy) validate() error {
 	if e.Tax.StatementThreshold.Units <= 0 {
 		return bad("tax.statement_threshold", "must be greater than zero")
 	}
+	if e.Tax.StatementThreshold.Currency != e.Diamond.Currency {
+		return bad("tax.statement_threshold", "must be in %s, the currency of diamond.value", e.Diamond.Currency)
+	}
+	if !c.LockFXAtRequest {
+		return bad("cashout.lock_fx_at_request", "false is not supported: glint locks the rate when a withdrawal is requested, so the creator is paid what they were shown")
+	}
 	if e.Viewers.DailySpendCap < 0 {
 		return bad("viewers.daily_spend_cap", "must not be negative (0 means no cap)")
 	}

@@ -225,6 +225,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad_price.toml", "packages[0].prices[1].price", 38, `must be a positive EUR amount, got "4.499"`},
 		{"bad_rate.toml", "gifts[1].diamond_rate", 52, "at most 3 decimal places (diamonds are kept in thousandths), got 0.7505"},
 		{"wrong_type.toml", "cashout.max_withdrawals", 16, ""},
+		{"fx_not_locked.toml", "cashout.lock_fx_at_request", 47, ""},
+		{"threshold_currency.toml", "tax.statement_threshold", 56, "must be in USD, the currency of diamond.value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -94,6 +94,44 @@ var accessMatrix = map[string][]access{
 	"POST /v1/admin/gifts/{gift_id}/retire":  {{path: "/v1/admin/gifts/rose/retire", want: denied}},
 	"POST /v1/admin/gifts/{gift_id}/restore": {{path: "/v1/admin/gifts/rose/restore", want: denied}},
 	"GET /v1/admin/ledger/check":             {{path: "/v1/admin/ledger/check", want: denied}},
+
+	"GET /v1/users/{user_id}/payout-method": {
+		{path: "/v1/users/c1/payout-method", want: denied},
+		{path: "/v1/users/ghost/payout-method", want: denied},
+	},
+	"PUT /v1/users/{user_id}/payout-method": {
+		{path: "/v1/users/c1/payout-method", body: `{"kind":"paypal","paypal_email":"mallory@example.com"}`, want: denied},
+	},
+	"PUT /v1/users/{user_id}/kyc": {
+		{path: "/v1/users/v2/kyc", body: `{"status":"verified"}`, want: denied}, // identity is the platform's call, even for oneself
+		{path: "/v1/users/c1/kyc", body: `{"status":"rejected"}`, want: denied},
+	},
+	"POST /v1/users/{user_id}/withdrawals": {
+		{path: "/v1/users/c1/withdrawals", body: `{"diamonds":"20000"}`, want: denied},
+	},
+	"GET /v1/users/{user_id}/withdrawals": {
+		{path: "/v1/users/c1/withdrawals", want: denied},
+	},
+	"GET /v1/users/{user_id}/withdrawals/{withdrawal_id}": {
+		{path: "/v1/users/c1/withdrawals/wd_1", want: denied},
+		{path: "/v1/users/v2/withdrawals/wd_1", want: hidden},
+	},
+	"POST /v1/users/{user_id}/withdrawals/{withdrawal_id}/cancel": {
+		{path: "/v1/users/c1/withdrawals/wd_1/cancel", want: denied},
+		{path: "/v1/users/v2/withdrawals/wd_1/cancel", want: hidden},
+	},
+	"GET /v1/admin/withdrawals":                       {{path: "/v1/admin/withdrawals", want: denied}},
+	"POST /v1/admin/withdrawals/{withdrawal_id}/mark": {{path: "/v1/admin/withdrawals/wd_1/mark", body: `{"status":"paid"}`, want: denied}},
+	"POST /v1/admin/payouts/export":                   {{path: "/v1/admin/payouts/export", want: denied}},
+	"GET /v1/admin/reports/liabilities":               {{path: "/v1/admin/reports/liabilities", want: denied}},
+	"POST /v1/webhooks/paypal":                        {{path: "/v1/webhooks/paypal", body: `{}`, want: []int{400}}}, // unsigned: refused before anything is read
+	"GET /v1/users/{user_id}/earnings": {
+		{path: "/v1/users/c1/earnings?from=2020-01-01T00:00:00Z&to=2021-01-01T00:00:00Z&interval=month", want: denied},
+	},
+	"GET /v1/users/{user_id}/statements/{file}": {
+		{path: "/v1/users/c1/statements/2026.csv", want: denied},
+		{path: "/v1/users/c1/statements/2026.pdf", want: denied},
+	},
 }
 
 // TestAccessMatrix calls every route with the token of another user and

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,12 +24,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/glint-economy/glint/internal/auth"
+	"github.com/glint-economy/glint/internal/cashout"
 	"github.com/glint-economy/glint/internal/economy"
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/httpapi"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments"
+	"github.com/glint-economy/glint/internal/payouts/paypal"
 	"github.com/glint-economy/glint/internal/store/sqlite"
 )
 
@@ -84,6 +87,7 @@ type world struct {
 	api     *httpapi.Server
 	auth    *auth.Authenticator
 	batcher *ledger.Batcher[*sqlite.Tx]
+	cash    *cashout.Service
 	clock   *clock
 	client  *http.Client
 
@@ -98,6 +102,46 @@ type world struct {
 	// and stream the helpers create, plus ids that must never come to exist.
 	watched map[string]bool
 	errLogs []string
+	jobs    []ledger.Job      // enqueued by committed batches
+	vars    map[string]string // {name} in a row's path, set by earlier rows
+}
+
+// fakePayPal is a PayPal API that hands out tokens and confirms every
+// webhook signature (the provider's own tests cover the refusals); it
+// returns the base URL.
+func fakePayPal(t testing.TB) string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"tok","token_type":"Bearer","expires_in":32400}`)
+	})
+	mux.HandleFunc("POST /v1/notifications/verify-webhook-signature", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"verification_status":"SUCCESS"}`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// expand replaces {name} in path with the harness's variables.
+func (h *harness) expand(path string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, v := range h.vars {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	return path
+}
+
+// set records a variable for later rows' paths.
+func (h *harness) set(name, value string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.vars == nil {
+		h.vars = map[string]string{}
+	}
+	h.vars[name] = value
 }
 
 // errorLog records what the server logs at ERROR: an unknown error that
@@ -154,6 +198,30 @@ func newHarness(t testing.TB) *harness {
 	if _, err := svc.SyncCatalog(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Cash-out as serve wires it; the jobs its requests enqueue are kept
+	// (the payout job is run by the tests through Process).
+	db.SetJobInserter(func(_ context.Context, _ *sql.Tx, js []ledger.Job) error {
+		h.mu.Lock()
+		h.jobs = append(h.jobs, js...)
+		h.mu.Unlock()
+		return nil
+	})
+	pp, err := paypal.New(paypal.Config{BaseURL: fakePayPal(t), ClientID: "id", ClientSecret: "secret", WebhookID: "WH-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cash, err := cashout.NewService(cashout.Config{
+		Economy: svc.Economy(), FX: fx, Read: db, Now: clk.Now, Notify: true,
+		Providers: []cashout.Provider{cashout.Sandbox{}, cashout.Manual{}, pp},
+		PayWith:   map[string]string{cashout.MethodPayPal: cashout.ProviderSandbox, cashout.MethodBank: cashout.ProviderManual},
+		Write: func(ctx context.Context, op func(cashout.Tx) error) error {
+			return batcher.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) })
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cash = cash
 	authn := auth.New(auth.Config{
 		Keys: db, TokenSecret: []byte(tokenSecret), Now: clk.Now,
 		PlatformHS256: []byte(platformSecret), Issuer: platformIssuer, Audience: platformAudience,
@@ -163,7 +231,7 @@ func newHarness(t testing.TB) *harness {
 	h.service, h.serviceKeyID = h.newKey(auth.ScopeService)
 
 	h.api = httpapi.New(httpapi.Config{
-		Service: svc, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
+		Service: svc, Cashout: cash, Reports: db, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
 		Logger: slog.New(errorLog{h.world}),
 		Ready:  func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {

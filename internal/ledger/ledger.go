@@ -183,7 +183,7 @@ func PayoutsPayable(cur money.Asset) AccountID {
 }
 
 // PayoutsExternal is the outside world's side of money paid out through a
-// payout provider; it goes negative as money leaves.
+// payout provider: it grows as money leaves the platform for creators.
 func PayoutsExternal(provider string, cur money.Asset) AccountID {
 	return AccountID("ext:payouts:" + provider + ":" + string(cur))
 }
