@@ -19,14 +19,34 @@ const (
 	HistoryGiftReceived = "gift_received"
 )
 
+// History kinds of a creator's cash-out, each the ledger transaction of the
+// same name: the hold placed, posted (paid), voided (failed or cancelled),
+// or reversed after payment (returned).
+const (
+	HistoryWithdrawalRequested = "withdrawal_requested"
+	HistoryWithdrawalPaid      = "withdrawal_paid"
+	HistoryWithdrawalVoided    = "withdrawal_voided"
+	HistoryWithdrawalReturned  = "withdrawal_returned"
+)
+
 // HistoryKinds lists every kind a history filter accepts.
-var HistoryKinds = []string{HistoryPurchase, HistoryGiftSent, HistoryGiftReceived}
+var HistoryKinds = []string{HistoryPurchase, HistoryGiftSent, HistoryGiftReceived,
+	HistoryWithdrawalRequested, HistoryWithdrawalPaid, HistoryWithdrawalVoided, HistoryWithdrawalReturned}
+
+// WithdrawalTxKinds maps the cash-out history kinds to their ledger
+// transaction kinds (the user is the transaction's actor).
+var WithdrawalTxKinds = map[string]string{
+	HistoryWithdrawalRequested: "withdrawal.hold",
+	HistoryWithdrawalPaid:      "withdrawal.paid",
+	HistoryWithdrawalVoided:    "withdrawal.void",
+	HistoryWithdrawalReturned:  "withdrawal.returned",
+}
 
 // HistoryItem is one line of a user's history.
 type HistoryItem struct {
 	ID           string          `json:"id" doc:"The ledger transaction id"`
-	Kind         string          `json:"kind" enum:"purchase,gift_sent,gift_received"`
-	Ref          string          `json:"ref" doc:"The purchase or gift id"`
+	Kind         string          `json:"kind" enum:"purchase,gift_sent,gift_received,withdrawal_requested,withdrawal_paid,withdrawal_voided,withdrawal_returned"`
+	Ref          string          `json:"ref" doc:"The purchase, gift or withdrawal id"`
 	Counterparty string          `json:"counterparty,omitempty" doc:"The other user: the creator of a gift sent, the sender of a gift received"`
 	Coins        int64           `json:"coins" doc:"Change of the user's coins"`
 	Diamonds     string          `json:"diamonds" doc:"Change of the user's diamonds"`
@@ -56,7 +76,7 @@ func (s *Service) History(ctx context.Context, userID string, f HistoryFilter, c
 			ok = ok || k == known
 		}
 		if !ok {
-			return nil, InvalidField("kind", "kind %q is not one of purchase, gift_sent, gift_received", k)
+			return nil, InvalidField("kind", "kind %q is not one of %s", k, strings.Join(HistoryKinds, ", "))
 		}
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
@@ -93,6 +113,11 @@ func historyItem(userID string, e HistoryEntry) (HistoryItem, error) {
 		it.Kind, it.Counterparty = HistoryGiftReceived, e.Actor
 	default:
 		it.Kind = e.Kind
+		for k, tk := range WithdrawalTxKinds {
+			if tk == e.Kind {
+				it.Kind = k
+			}
+		}
 	}
 	mine := string(ledger.UserAccount(userID, "")) // "user:<id>:", the prefix of every account of the user
 	var milli int64

@@ -746,6 +746,11 @@ func (db *DB) History(ctx context.Context, userID string, f gifting.HistoryFilte
 			parts = append(parts, "(kind = 'gift' AND user_a = $1)")
 		case gifting.HistoryGiftReceived:
 			parts = append(parts, "(kind = 'gift' AND user_b = $1)")
+		default:
+			if tk, ok := gifting.WithdrawalTxKinds[k]; ok {
+				args = append(args, tk)
+				parts = append(parts, fmt.Sprintf("(kind = $%d AND user_a = $1)", len(args)))
+			}
 		}
 	}
 	if len(parts) == 0 {

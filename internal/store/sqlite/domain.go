@@ -523,6 +523,11 @@ func (db *DB) History(ctx context.Context, userID string, f gifting.HistoryFilte
 		case gifting.HistoryGiftReceived:
 			parts = append(parts, "(kind = 'gift' AND user_b = ?)")
 			args = append(args, userID)
+		default:
+			if tk, ok := gifting.WithdrawalTxKinds[k]; ok {
+				parts = append(parts, "(kind = ? AND user_a = ?)")
+				args = append(args, tk, userID)
+			}
 		}
 	}
 	where = append(where, "(user_a = ? OR user_b = ?)", "("+strings.Join(parts, " OR ")+")")

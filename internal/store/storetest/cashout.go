@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/govalues/decimal"
 
 	"github.com/glint-economy/glint/internal/cashout"
@@ -274,6 +275,25 @@ func testCashoutPaid[T cashout.Tx](t *testing.T, c *cashoutEnv[T]) {
 		if bal[id] != v {
 			t.Errorf("%s = %d, want %d", id, bal[id], v)
 		}
+	}
+	// The paid transaction, posting by posting.
+	entries, err := c.e.Read.History(ctx, "cp", gifting.HistoryFilter{Kinds: []string{gifting.HistoryWithdrawalPaid}, Limit: 10})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("paid transactions: %+v %v", entries, err)
+	}
+	wantPostings := []ledger.Posting{
+		{From: held("cp"), To: ledger.DiamondsRedeemed, Asset: money.Diamond, Amount: 20000000},
+		{From: ledger.RedemptionIssued("USD"), To: ledger.CommissionRevenue("USD"), Asset: "USD", Amount: 5000},
+		{From: ledger.RedemptionIssued("USD"), To: ledger.PayoutsPayable("USD"), Asset: "USD", Amount: 5000},
+		{From: ledger.PayoutsPayable("USD"), To: ledger.PayoutsExternal("sandbox", "USD"), Asset: "USD", Amount: 5000},
+	}
+	if diff := cmp.Diff(wantPostings, entries[0].Postings); diff != "" || entries[0].Ref != w.ID || entries[0].Kind != "withdrawal.paid" {
+		t.Fatalf("paid transaction %s %s (-want +got):\n%s", entries[0].Kind, entries[0].Ref, diff)
+	}
+	page, err := c.svc.History(ctx, "cp", gifting.HistoryFilter{}, "")
+	if err != nil || len(page.Items) < 2 || page.Items[0].Kind != gifting.HistoryWithdrawalPaid || page.Items[0].Diamonds != "-20000" ||
+		page.Items[1].Kind != gifting.HistoryWithdrawalRequested || page.Items[1].Diamonds != "0" {
+		t.Fatalf("creator's history: %+v %v", page, err)
 	}
 	// A second run of the job (a retry) changes nothing.
 	if again, err := c.cash.Process(ctx, w.ID); err != nil || again.Status != cashout.StatusPaid {
