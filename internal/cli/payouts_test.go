@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -125,5 +126,32 @@ func TestPayoutsCommands(t *testing.T) {
 	w, err := db.Withdrawal(context.Background(), id)
 	if err != nil || w.Status != cashout.StatusPaid || w.ProviderRef != "FPS-77" {
 		t.Fatalf("withdrawal: %+v %v", w, err)
+	}
+}
+
+// TestReportCommand prints the books of an installation with a paid
+// withdrawal, then catches a tampered withdrawal row.
+func TestReportCommand(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "glint.db")
+	id := seedWithdrawal(t, path)
+	if code, _, errOut := run(t, "payouts", "mark", id, "paid", "--db", path); code != 0 {
+		t.Fatalf("mark: %s", errOut)
+	}
+	code, out, errOut := run(t, "report", "--db", path)
+	if code != 0 || !strings.Contains(out, "50.00") {
+		t.Fatalf("report: %d\n%s\n%s", code, out, errOut)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("UPDATE withdrawals SET commission = commission + 1 WHERE id = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, "report", "--db", path)
+	if code == 0 || !strings.Contains(errOut, "does not reconcile") {
+		t.Fatalf("a tampered commission: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
