@@ -245,6 +245,24 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 		client := &http.Client{Timeout: 30 * time.Second}
 		jcfg.RefreshFX = func(ctx context.Context) error { return fx.Refresh(ctx, db, live, client, f.fxSourceURL) }
 	}
+	// Another node (or glint fx) may change the table: read it again every
+	// minute, so every node quotes from the same rates soon after a change.
+	reload, stopReload := context.WithCancel(context.WithoutCancel(ctx))
+	a.closers = append(a.closers, stopReload)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-reload.Done():
+				return
+			case <-t.C:
+				if _, err := fx.Reload(reload, db, live); err != nil && reload.Err() == nil {
+					log.Warn("fx: reload the table", "err", err)
+				}
+			}
+		}
+	}()
 	runner, err := attachJobs(db, jcfg)
 	if err != nil {
 		return nil, err

@@ -63,12 +63,6 @@ func (p *platform) types() []string {
 	return out
 }
 
-type world struct {
-	gift   *gifting.Service
-	cash   *cashout.Service
-	runner jobs.Runner
-}
-
 // run is the whole cash-out path with the real job runner: a creator earns
 // 20,000 diamonds, requests a withdrawal, the payout job pays it through
 // the sandbox, and the platform receives two signed webhooks (requested,

@@ -50,9 +50,13 @@ func TestCrashAfterPayPalAccepted(t *testing.T) {
 	t.Cleanup(b.Stop)
 	econ, fx := economy.Seed(), money.NewLive(money.DefaultRates())
 	gs := gifting.NewService(gifting.Config{Economy: econ, FX: fx, Read: db, Providers: []gifting.PaymentProvider{payments.Sandbox{}},
-		Write: func(ctx context.Context, op func(gifting.Tx) error) error { return b.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) }) }})
+		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
+			return b.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) })
+		}})
 	cs, err := cashout.NewService(cashout.Config{Economy: econ, FX: fx, Read: db, Providers: []cashout.Provider{p}, PayWith: map[string]string{cashout.MethodPayPal: "paypal"},
-		Write: func(ctx context.Context, op func(cashout.Tx) error) error { return b.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) }) }})
+		Write: func(ctx context.Context, op func(cashout.Tx) error) error {
+			return b.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) })
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
