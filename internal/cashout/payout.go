@@ -57,6 +57,13 @@ func (s *Service) Process(ctx context.Context, id string) (*Withdrawal, error) {
 	if w.Status != StatusRequested {
 		return w, nil
 	}
+	if u, err := s.read.User(ctx, w.UserID); err != nil {
+		return nil, err
+	} else if u.Status != gifting.UserActive {
+		// Banned or terminated after the request: the money stays.
+		out, _, err := s.Resolve(ctx, gifting.Idem{}, id, StatusCancelled, "", "account "+u.Status)
+		return out, err
+	}
 	p, ok := s.providers[w.Provider]
 	if !ok {
 		return nil, fmt.Errorf("cashout: withdrawal %s: provider %q is not configured", id, w.Provider)

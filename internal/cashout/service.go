@@ -220,6 +220,15 @@ func (s *Service) Request(ctx context.Context, idem gifting.Idem, in RequestInpu
 	if err != nil || milli <= 0 {
 		return nil, false, gifting.InvalidField("diamonds", "diamonds must be a positive decimal with at most 3 places, got %q", in.Diamonds)
 	}
+	// Diamonds owed after a chargeback are repaid from available ones
+	// first, in a write of its own: it stands even if the request is then
+	// refused.
+	if err := s.write(ctx, func(tx Tx) error {
+		_, err := s.repayReceivable(ctx, tx, in.UserID)
+		return err
+	}); err != nil {
+		return nil, false, err
+	}
 	var out *Withdrawal
 	var replay bool
 	err = s.write(ctx, func(tx Tx) error {
@@ -238,6 +247,17 @@ func (s *Service) request(ctx context.Context, tx Tx, in RequestInput, milli int
 	}
 	if u.Status != gifting.UserActive {
 		return nil, gifting.Rule("user_not_active", map[string]any{"user_id": u.ID, "status": u.Status}, "user %s is %s and cannot withdraw", u.ID, u.Status)
+	}
+	if u.Restriction == gifting.RestrictionPayoutReview {
+		return nil, gifting.Rule("payouts_held", map[string]any{"user_id": u.ID}, "payouts of %s are held for review", u.ID)
+	}
+	// While diamonds clawed back after a chargeback are still owed (Request
+	// first repays them from available ones), payouts pause.
+	if owed, err := tx.Balance(ctx, ledger.UserAccount(u.ID, ledger.PurposeDiamondsReceivable)); err != nil {
+		return nil, err
+	} else if owed = -owed; owed > 0 && s.econ.Reversal.PausePayouts {
+		return nil, gifting.Rule("payouts_paused", map[string]any{"owed_diamonds": money.FormatAsset(owed, money.Diamond)},
+			"user %s owes %s diamonds clawed back after a chargeback; payouts resume once earnings repay them", u.ID, money.FormatAsset(owed, money.Diamond))
 	}
 	if milli < rules.MinimumMilli {
 		return nil, gifting.Rule("below_minimum", map[string]any{"minimum_diamonds": money.FormatAsset(rules.MinimumMilli, money.Diamond), "diamonds": money.FormatAsset(milli, money.Diamond)},
@@ -325,6 +345,52 @@ func (s *Service) request(ctx context.Context, tx Tx, in RequestInput, milli int
 	}
 	s.notifyChange(tx, w)
 	return w, nil
+}
+
+// repayReceivable moves available diamonds to the user's diamond
+// receivable (what a chargeback left them owing) and returns what is still
+// owed, in milli-diamonds.
+func (s *Service) repayReceivable(ctx context.Context, tx Tx, userID string) (int64, error) {
+	recv := ledger.UserAccount(userID, ledger.PurposeDiamondsReceivable)
+	bal, err := tx.Balance(ctx, recv)
+	if err != nil || bal >= 0 {
+		return 0, err
+	}
+	avail := ledger.UserAccount(userID, ledger.PurposeDiamondsAvailable)
+	have, err := tx.Balance(ctx, avail)
+	if err != nil {
+		return 0, err
+	}
+	pay := min(have, -bal)
+	if pay > 0 {
+		if err := tx.Post(ctx, ledger.Transaction{Kind: "receivable.repaid", Ref: userID, Actor: userID, Postings: []ledger.Posting{
+			{From: avail, To: recv, Asset: money.Diamond, Amount: pay},
+		}}); err != nil {
+			return 0, err
+		}
+	}
+	return -bal - pay, nil
+}
+
+// VoidOpen cancels a user's withdrawals that are still requested (not yet
+// with a provider) — the trust team's ban or termination. It returns them.
+func (s *Service) VoidOpen(ctx context.Context, userID, reason string) ([]*Withdrawal, error) {
+	ws, err := s.read.Withdrawals(ctx, WithdrawalFilter{UserID: userID, Status: StatusRequested, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	var out []*Withdrawal
+	for _, w := range ws {
+		got, _, err := s.Resolve(ctx, gifting.Idem{}, w.ID, StatusCancelled, "", reason)
+		if gifting.IsKind(err, gifting.KindConflict) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, got)
+	}
+	return out, nil
 }
 
 // quote locks the breakdown of a withdrawal of milli diamonds for u.

@@ -71,7 +71,8 @@ var copyTables = []copyTable{
 	{"transactions", []string{"id", "kind", "ref", "user_a", "user_b", "created_at"}, []int{cInt, cText, cText, cTextNull, cTextNull, cTime}},
 	{"postings", []string{"tx_id", "seq", "from_account", "to_account", "asset", "amount"}, []int{cInt, cInt, cText, cText, cText, cInt}},
 	{"idempotency", []string{"key", "hash", "status", "response", "created_at"}, []int{cText, cText, cInt, cBytes, cTime}},
-	{"users", []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at"}, []int{cText, cText, cText, cBool, cText, cTime, cTime}},
+	{"users", []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction"},
+		[]int{cText, cText, cText, cBool, cText, cTime, cTime, cText, cTimeNull, cText}},
 	{"streams", []string{"id", "creator_id", "title", "status", "started_at", "ended_at", "gifts", "coins", "milli"}, []int{cText, cText, cText, cText, cTime, cTimeNull, cInt, cInt, cInt}},
 	{"stream_gifters", []string{"stream_id", "sender_id", "gifts", "coins"}, []int{cText, cText, cInt, cInt}},
 	{"catalog_versions", []string{"version", "gift_id", "actor", "created_at"}, []int{cInt, cText, cText, cTime}},
@@ -79,14 +80,16 @@ var copyTables = []copyTable{
 	{"gifts", []string{"id", "stream_id", "sender_id", "creator_id", "gift_id", "catalog_version", "quantity", "unit_coins", "coins", "milli", "combo_id", "combo_count", "created_at"},
 		[]int{cText, cText, cText, cText, cText, cInt, cInt, cInt, cInt, cInt, cTextNull, cIntNull, cTime}},
 	{"combos", []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended"}, []int{cText, cText, cText, cText, cInt, cTime, cBool}},
-	{"purchases", []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"},
-		[]int{cText, cText, cText, cText, cText, cInt, cInt, cText, cText, cText, cTime}},
+	{"purchases", []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at", "provider_ref"},
+		[]int{cText, cText, cText, cText, cText, cInt, cInt, cText, cText, cText, cTime, cText}},
 	{"viewer_spend", []string{"user_id", "day", "coins"}, []int{cText, cText, cInt}},
 	{"payout_profiles", []string{"user_id", "methods", "default_method", "kyc", "updated_at"}, []int{cText, cText, cText, cText, cTime}},
 	{"withdrawals", []string{"id", "user_id", "status", "provider", "method_kind", "method", "details", "milli", "gross", "commission", "net", "payout",
 		"payout_currency", "quote", "provider_ref", "reason", "created_at", "updated_at", "paid_at"},
 		[]int{cText, cText, cText, cText, cText, cText, cText, cInt, cInt, cInt, cInt, cInt, cText, cText, cText, cText, cTime, cTime, cTimeNull}},
 	{"fx_rates", []string{"currency", "date", "rate", "source", "created_at"}, []int{cText, cText, cText, cText, cTime}},
+	{"audit_log", []string{"id", "at", "actor", "scope", "action", "method", "path", "target", "ip", "idempotency_key", "status", "outcome", "latency_us"},
+		[]int{cInt, cTime, cText, cText, cText, cText, cText, cText, cText, cText, cInt, cText, cInt}},
 	{"api_keys", []string{"id", "hash", "scope", "label", "created_at", "revoked_at"}, []int{cText, cText, cText, cText, cTime, cTimeNull}},
 	{"settings", []string{"key", "value"}, []int{cText, cText}},
 }
@@ -267,9 +270,11 @@ func copyInstallation(ctx context.Context, from, to string, force bool, out io.W
 			for _, q := range []string{
 				"ALTER TABLE transactions DISABLE TRIGGER transactions_no_truncate",
 				"ALTER TABLE postings DISABLE TRIGGER postings_no_truncate",
+				"ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate",
 				"TRUNCATE " + strings.Join(names, ", "),
 				"ALTER TABLE transactions ENABLE TRIGGER transactions_no_truncate",
 				"ALTER TABLE postings ENABLE TRIGGER postings_no_truncate",
+				"ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate",
 			} {
 				if _, err := tx.Exec(ctx, q); err != nil {
 					return fmt.Errorf("empty the target: %w", err)
@@ -296,9 +301,16 @@ func copyInstallation(ctx context.Context, from, to string, force bool, out io.W
 		if err := rtx.QueryRowContext(ctx, "SELECT COUNT(*) FROM transactions").Scan(&srcTx); err != nil {
 			return fmt.Errorf("count source transactions: %w", err)
 		}
-		// New transaction ids continue after the copied ones.
-		_, err := tx.Exec(ctx, "SELECT setval('transactions_id_seq', (SELECT COALESCE(MAX(id), 0) + 1 FROM transactions), false)")
-		return err
+		// New transaction and audit ids continue after the copied ones.
+		for _, q := range []string{
+			"SELECT setval('transactions_id_seq', (SELECT COALESCE(MAX(id), 0) + 1 FROM transactions), false)",
+			"SELECT setval('audit_log_id_seq', (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log), false)",
+		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("copy: %w", err)

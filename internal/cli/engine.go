@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/glint-economy/glint/internal/audit"
 	"github.com/glint-economy/glint/internal/auth"
 	"github.com/glint-economy/glint/internal/cashout"
 	"github.com/glint-economy/glint/internal/fx"
@@ -21,6 +22,7 @@ import (
 type store interface {
 	gifting.Reader
 	fx.Store
+	audit.Store
 	cashout.ReportReader
 	Withdrawal(ctx context.Context, id string) (*cashout.Withdrawal, error)
 	Withdrawals(ctx context.Context, f cashout.WithdrawalFilter) ([]*cashout.Withdrawal, error)

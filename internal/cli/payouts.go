@@ -25,6 +25,7 @@ func init() { extraCommands = append(extraCommands, newPayoutsCmd) }
 type payoutsEnv struct {
 	db   store
 	cash *cashout.Service
+	gift *gifting.Service
 	stop func()
 }
 
@@ -58,7 +59,8 @@ func openPayouts(ctx context.Context, path, economyPath string) (*payoutsEnv, er
 		db.Close()
 		return nil, err
 	}
-	return &payoutsEnv{db: db, cash: cash, stop: func() { w.stop(); db.Close() }}, nil
+	gift := gifting.NewService(gifting.Config{Economy: econ, FX: money.NewLive(money.DefaultRates()), Write: w.write, WriteMany: w.writeMany, Read: db})
+	return &payoutsEnv{db: db, cash: cash, gift: gift, stop: func() { w.stop(); db.Close() }}, nil
 }
 
 func newPayoutsCmd() *cobra.Command {

@@ -155,3 +155,34 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("a tampered commission: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestUsersCommands bans a creator with a withdrawal waiting (it is
+// cancelled, the diamonds come back), then lifts the ban.
+func TestUsersCommands(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "glint.db")
+	id := seedWithdrawal(t, path)
+	if code, _, _ := run(t, "users", "ban", "c1", "--db", path); code == 0 {
+		t.Fatal("a ban without --reason succeeded")
+	}
+	code, out, errOut := run(t, "users", "ban", "c1", "--reason", "chargeback ring", "--db", path)
+	if code != 0 || !strings.Contains(out, `"status": "banned"`) || !strings.Contains(errOut, "cancelled 1 requested withdrawal") {
+		t.Fatalf("ban: %d\n%s\n%s", code, out, errOut)
+	}
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := db.Withdrawal(context.Background(), id)
+	bal, _ := db.Balances(context.Background(), []ledger.AccountID{ledger.UserAccount("c1", ledger.PurposeDiamondsAvailable)})
+	db.Close()
+	if err != nil || w.Status != cashout.StatusCancelled || bal[ledger.UserAccount("c1", ledger.PurposeDiamondsAvailable)] != 20000000 {
+		t.Fatalf("after the ban: %+v %v, available %v", w, err, bal)
+	}
+	if code, out, errOut := run(t, "users", "unban", "c1", "--reason", "appeal upheld", "--db", path); code != 0 || !strings.Contains(out, `"status": "active"`) {
+		t.Fatalf("unban: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "users", "unban", "c1", "--reason", "again", "--db", path); code == 0 || !strings.Contains(errOut, "status_unchanged") {
+		t.Fatalf("unban twice: %d %s", code, errOut)
+	}
+}

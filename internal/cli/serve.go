@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/glint-economy/glint/internal/audit"
 	"github.com/glint-economy/glint/internal/auth"
 	"github.com/glint-economy/glint/internal/cashout"
 	"github.com/glint-economy/glint/internal/fx"
@@ -31,6 +32,7 @@ import (
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments"
+	"github.com/glint-economy/glint/internal/payments/stripe"
 	"github.com/glint-economy/glint/internal/payouts/paypal"
 	"github.com/glint-economy/glint/internal/store/postgres"
 	"github.com/glint-economy/glint/internal/store/sqlite"
@@ -64,6 +66,8 @@ type serveFlags struct {
 	webhookSecrets        []string
 	fxSourceURL           string
 	fxEvery               time.Duration
+	stripe                stripe.Config
+	auditTrustedProxies   []string
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -94,6 +98,11 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.webhookSecrets, "webhook-secret", splitEnv("GLINT_WEBHOOK_SECRET"), "HMAC-SHA256 secret(s) signing outgoing webhooks; several during a rotation (env GLINT_WEBHOOK_SECRET, comma-separated)")
 	fl.StringVar(&f.fxSourceURL, "fx-source-url", "", "refresh the FX table from this ECB daily reference-rates XML URL at start and then every --fx-every")
 	fl.DurationVar(&f.fxEvery, "fx-every", 24*time.Hour, "how often to refresh the FX table from --fx-source-url")
+	fl.StringVar(&f.stripe.SecretKey, "stripe-secret-key", os.Getenv("GLINT_STRIPE_SECRET_KEY"), "sell coins through Stripe Checkout with this secret key (env GLINT_STRIPE_SECRET_KEY)")
+	fl.StringSliceVar(&f.stripe.WebhookSecrets, "stripe-webhook-secret", splitEnv("GLINT_STRIPE_WEBHOOK_SECRET"), "signing secret(s) of the Stripe webhook endpoint /v1/webhooks/stripe; several during a rotation (env GLINT_STRIPE_WEBHOOK_SECRET)")
+	fl.StringVar(&f.stripe.SuccessURL, "stripe-success-url", "", "where Stripe sends a viewer after paying (may hold {CHECKOUT_SESSION_ID})")
+	fl.StringVar(&f.stripe.CancelURL, "stripe-cancel-url", "", "where Stripe sends a viewer who goes back")
+	fl.StringSliceVar(&f.auditTrustedProxies, "audit-trusted-proxies", nil, "proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client address in the audit log; none by default")
 }
 
 // splitEnv reads a comma-separated environment variable.
@@ -207,6 +216,13 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 		providers = append(providers, payments.Sandbox{})
 		log.Warn("the sandbox payment provider is on: any caller allowed to buy coins gets them without paying; start with --sandbox-payments=false in production")
 	}
+	var sp *stripe.Provider
+	if f.stripe.SecretKey != "" {
+		if sp, err = stripe.New(f.stripe); err != nil {
+			return nil, fmt.Errorf("--stripe-…: %w", err)
+		}
+		providers = append(providers, sp)
+	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: econ, FX: live, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
 		Providers: providers,
@@ -240,7 +256,22 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	if err != nil {
 		return nil, err
 	}
-	jcfg := jobs.Config{Cashout: cash, Webhooks: sender, Logger: log, FXEvery: f.fxEvery}
+	jcfg := jobs.Config{Cashout: cash, Webhooks: sender, Logger: log, FXEvery: f.fxEvery, Periodic: []jobs.Periodic{
+		{Name: "release_pending", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			n, err := svc.ReleasePending(ctx, time.Now())
+			if n > 0 {
+				log.Info("released pending diamonds", "milli", n)
+			}
+			return err
+		}},
+		{Name: "forfeit", Every: time.Hour, Run: func(ctx context.Context) error {
+			n, err := svc.Forfeit(ctx, time.Now())
+			if n > 0 {
+				log.Info("forfeited the diamonds of terminated accounts", "accounts", n)
+			}
+			return err
+		}},
+	}}
 	if f.fxSourceURL != "" {
 		client := &http.Client{Timeout: 30 * time.Second}
 		jcfg.RefreshFX = func(ctx context.Context) error { return fx.Refresh(ctx, db, live, client, f.fxSourceURL) }
@@ -304,8 +335,18 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "glint_write_queue_depth", Help: "Write requests waiting for the batch writer."},
 		func() float64 { return float64(batcher.pending()) }))
 
+	// The audit log, written in batches by one goroutine; stopped (drained)
+	// by close after the HTTP server has shut down, before the writer.
+	proxies, err := audit.ParseTrustedProxies(f.auditTrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--audit-trusted-proxies: %w", err)
+	}
+	rec := audit.NewRecorder(audit.Config{Store: db, Logger: log, Registry: reg, TrustedProxies: proxies})
+	rec.Start()
+	a.closers = append(a.closers, rec.Stop)
+
 	a.api = httpapi.New(httpapi.Config{
-		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Logger: log, Registry: reg, Version: version,
+		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {

@@ -52,6 +52,7 @@ type Economy struct {
 	Bans     Bans        `toml:"bans"`
 	Tax      Tax         `toml:"tax"`
 	Viewers  Viewers     `toml:"viewers"`
+	Reversal Reversal    `toml:"chargebacks"`
 	Packages []PriceBook `toml:"packages"`
 	Gifts    []Gift      `toml:"gifts"`
 
@@ -103,6 +104,18 @@ type Tax struct {
 // Viewers holds the rules that protect viewers.
 type Viewers struct {
 	DailySpendCap int64 `toml:"daily_spend_cap"`
+}
+
+// Reversal is the policy for refunds and chargebacks (docs/ECONOMY.md).
+type Reversal struct {
+	// TakeBackCoins takes the refunded share of a purchase's coins back
+	// from the buyer, as a receivable when they were already spent.
+	TakeBackCoins bool `toml:"take_back_coins"`
+	// ClawBackDiamonds takes the diamonds those spent coins produced back
+	// from the creators (pending first, then as a receivable).
+	ClawBackDiamonds bool `toml:"claw_back_diamonds"`
+	// PausePayouts refuses a creator's withdrawals while they owe diamonds.
+	PausePayouts bool `toml:"pause_payouts"`
 }
 
 // PriceBook is the list of coin packages sold on one channel in one currency.

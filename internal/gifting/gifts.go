@@ -115,8 +115,13 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 	if in.SenderID == st.CreatorID {
 		return nil, Rule("self_gift", nil, "creators cannot send gifts to their own stream")
 	}
-	if _, err := activeUser(ctx, tx, in.SenderID, "sender"); err != nil {
+	sender, err := activeUser(ctx, tx, in.SenderID, "sender")
+	if err != nil {
 		return nil, err
+	}
+	if sender.Restriction == RestrictionCoinDebt {
+		return nil, Rule("coin_debt", map[string]any{"user_id": sender.ID},
+			"viewer %s owes coins after a refund or chargeback; a purchase repays them before gifting again", sender.ID)
 	}
 	if _, err := activeUser(ctx, tx, st.CreatorID, "creator"); err != nil {
 		return nil, err

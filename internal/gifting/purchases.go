@@ -100,7 +100,7 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 			cp.CheckoutURL = res.CheckoutURL
 			if res.Completed {
 				cp.Status = PurchaseCompleted
-				if err := tx.Post(ctx, saleTransaction(&cp)); err != nil {
+				if err := s.completeSale(ctx, tx, &cp, u); err != nil {
 					return nil, err
 				}
 			}

@@ -25,14 +25,29 @@ const (
 
 // User is a viewer or creator of the platform; its ID is the platform's own.
 type User struct {
-	ID          string    `json:"id"`
-	DisplayName string    `json:"display_name"`
-	Country     string    `json:"country"`
-	AgeVerified bool      `json:"age_verified"`
-	Status      string    `json:"status" enum:"active,banned,terminated"`
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name"`
+	Country     string `json:"country"`
+	AgeVerified bool   `json:"age_verified"`
+	Status      string `json:"status" enum:"active,banned,terminated"`
+	// StatusReason and StatusAt say why and when the status last changed
+	// (a ban, a termination, a reinstatement).
+	StatusReason string     `json:"status_reason,omitempty"`
+	StatusAt     *time.Time `json:"status_changed_at,omitempty"`
+	// Restriction limits an active user: RestrictionCoinDebt (coins are
+	// owed after a refund or chargeback: no gifts until a purchase repays
+	// them), RestrictionPayoutReview (a creator's payouts are held for
+	// review).
+	Restriction string    `json:"restriction,omitempty" enum:"coin_debt,payout_review"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
+
+// User restrictions.
+const (
+	RestrictionCoinDebt     = "coin_debt"
+	RestrictionPayoutReview = "payout_review"
+)
 
 // Stream statuses.
 const (
@@ -108,9 +123,28 @@ type Purchase struct {
 	Price       economy.Amount `json:"price"`
 	Status      string         `json:"status" enum:"pending,completed,failed"`
 	CheckoutURL string         `json:"checkout_url,omitempty"`
-	CreatedAt   time.Time      `json:"created_at"`
-	// PriceUnits is Price in minor units.
-	PriceUnits int64 `json:"-"`
+	// ProviderRef is the payment's id at the provider (a Stripe payment
+	// intent), known once paid.
+	ProviderRef string `json:"provider_ref,omitempty"`
+	// Refunded is the money refunded so far (cumulative); Dispute the state
+	// of a chargeback ("open", "won", "lost"); ReversedCoins the coins taken
+	// back so far because of them.
+	Refunded      *economy.Amount `json:"refunded,omitempty"`
+	Dispute       string          `json:"dispute,omitempty" enum:"open,won,lost"`
+	ReversedCoins int64           `json:"reversed_coins,omitempty"`
+	CreatedAt     time.Time       `json:"created_at"`
+	// PriceUnits is Price in minor units, RefundedUnits Refunded.
+	PriceUnits    int64 `json:"-"`
+	RefundedUnits int64 `json:"-"`
+}
+
+// SetRefunded sets Refunded from RefundedUnits (engines call it on load).
+func (p *Purchase) SetRefunded() {
+	p.Refunded = nil
+	if p.RefundedUnits > 0 {
+		a := economy.NewAmount(p.RefundedUnits, p.Price.Currency)
+		p.Refunded = &a
+	}
 }
 
 // StreamDelta is a change to a stream's running totals.
@@ -174,6 +208,11 @@ type Reader interface {
 	Catalog(ctx context.Context) ([]CatalogGift, error) // current version of every gift
 	Combo(ctx context.Context, streamID, comboID string) (*Combo, error)
 	History(ctx context.Context, userID string, f HistoryFilter) ([]HistoryEntry, error)
+	PurchaseByID(ctx context.Context, id string) (*Purchase, error)                     // ledger.ErrNotFound
+	PurchaseByRef(ctx context.Context, provider, ref string) (*Purchase, error)         // ledger.ErrNotFound
+	UsersByStatus(ctx context.Context, status string, before time.Time) ([]User, error) // status changed before
+	PendingDiamonds(ctx context.Context) (map[string]int64, error)                      // creator → milli-diamonds pending
+	DiamondsReceivedSince(ctx context.Context, creatorID string, since time.Time) (int64, error)
 }
 
 // StreamTotals are a stream's running totals.

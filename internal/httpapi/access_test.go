@@ -120,6 +120,10 @@ var accessMatrix = map[string][]access{
 		{path: "/v1/users/c1/withdrawals/wd_1/cancel", want: denied},
 		{path: "/v1/users/v2/withdrawals/wd_1/cancel", want: hidden},
 	},
+	"POST /v1/webhooks/stripe":                        {{path: "/v1/webhooks/stripe", body: `{}`, want: []int{400}}}, // unsigned
+	"POST /v1/admin/users/{user_id}/ban":              {{path: "/v1/admin/users/v1/ban", body: `{"reason":"mallory says so"}`, want: denied}},
+	"POST /v1/admin/users/{user_id}/unban":            {{path: "/v1/admin/users/v2/unban", body: `{"reason":"mallory says so"}`, want: denied}},
+	"POST /v1/admin/users/{user_id}/terminate":        {{path: "/v1/admin/users/c1/terminate", body: `{"reason":"mallory says so"}`, want: denied}},
 	"GET /v1/admin/withdrawals":                       {{path: "/v1/admin/withdrawals", want: denied}},
 	"POST /v1/admin/withdrawals/{withdrawal_id}/mark": {{path: "/v1/admin/withdrawals/wd_1/mark", body: `{"status":"paid"}`, want: denied}},
 	"POST /v1/admin/payouts/export":                   {{path: "/v1/admin/payouts/export", want: denied}},

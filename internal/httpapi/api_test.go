@@ -129,6 +129,8 @@ func TestAPIScenarios(t *testing.T) {
 		{"admin", adminRows},
 		{"auth", authRows},
 		{"cashout", cashoutRows},
+		{"trust", trustRows},
+		{"stripe", stripeRows},
 	}
 	var ran atomic.Int32
 	t.Cleanup(func() {

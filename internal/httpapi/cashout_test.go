@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/glint-economy/glint/internal/ledger"
 )
 
 // fund gives creator 20,000 diamonds: v1 buys three 17,500-coin packages
@@ -157,5 +159,59 @@ func cashoutRows(h *harness) []row {
 		{name: "statement of year 99", method: "GET", path: "/v1/users/c1/statements/99.csv", as: "user:c1", status: 400, code: "invalid_request"},
 		{name: "the books", method: "GET", path: "/v1/admin/reports/liabilities", as: "admin", status: 200, want: `{"reconciled":true}`},
 		{name: "the books with a service key", method: "GET", path: "/v1/admin/reports/liabilities", as: "service", status: 403, code: "forbidden"},
+	}
+}
+
+// trustRows: the trust team bans, unbans and terminates accounts.
+func trustRows(h *harness) []row {
+	post := func(name, as, path, body string, status int, code, want string) row {
+		return row{name: name, method: "POST", path: path, as: as, body: body, status: status, code: code, want: want}
+	}
+	return []row{
+		post("ban without a reason", "admin", "/v1/admin/users/v2/ban", `{"reason":""}`, 400, "invalid_request", `{"error":{"details":{"field":"reason"}}}`),
+		post("ban with a service key", "service", "/v1/admin/users/v2/ban", `{"reason":"spam"}`, 403, "forbidden", ""),
+		post("ban an unknown user", "admin", "/v1/admin/users/ghost/ban", `{"reason":"spam"}`, 404, "user_not_found", ""),
+		post("ban", "admin", "/v1/admin/users/v2/ban", `{"reason":"stolen card"}`, 200, "", `{"id":"v2","status":"banned","status_reason":"stolen card"}`),
+		post("ban again", "admin", "/v1/admin/users/v2/ban", `{"reason":"stolen card"}`, 409, "status_unchanged", ""),
+		{name: "a banned viewer cannot gift", method: "POST", path: "/v1/streams/s1/gifts", as: "service", idem: "banned-gift",
+			body: `{"sender_id":"v2","gift_id":"rose","quantity":1}`, status: 422, code: "user_not_active"},
+		post("unban", "admin", "/v1/admin/users/v2/unban", `{"reason":"appeal upheld"}`, 200, "", `{"status":"active","status_reason":"appeal upheld"}`),
+		post("terminate", "admin", "/v1/admin/users/c2/terminate", `{"reason":"fraud ring"}`, 200, "", `{"status":"terminated"}`),
+		post("unban an active user", "admin", "/v1/admin/users/v1/unban", `{"reason":"x"}`, 409, "status_unchanged", ""),
+		post("terminate an unknown user", "admin", "/v1/admin/users/ghost/terminate", `{"reason":"x"}`, 404, "user_not_found", ""),
+	}
+}
+
+// stripeRows: a card purchase through Stripe Checkout, completed by
+// Stripe's signed webhook, once, then refunded.
+func stripeRows(h *harness) []row {
+	pid := "p_" + ledger.HashRequest([]byte("platform|stripe-1"))[:24]
+	session := func(evID, typ, status string) string {
+		return fmt.Sprintf(`{"id":%q,"object":"event","type":%q,"created":%d,"livemode":false,"api_version":"2025-08-27.basil",`+
+			`"data":{"object":{"id":"cs_test_1","object":"checkout.session","client_reference_id":%q,"amount_total":499,"currency":"usd",`+
+			`"payment_status":%q,"payment_intent":"pi_test_1","metadata":{"purchase_id":%q}}}}`, evID, typ, h.clock.Now().Unix(), pid, status, pid)
+	}
+	paid := session("evt_paid_1", "checkout.session.completed", "paid")
+	refund := fmt.Sprintf(`{"id":"evt_refund_1","object":"event","type":"charge.refunded","created":%d,"livemode":false,"api_version":"2025-08-27.basil",`+
+		`"data":{"object":{"id":"ch_test_1","object":"charge","amount":499,"amount_refunded":499,"refunded":true,"currency":"usd",`+
+		`"payment_intent":"pi_test_1","metadata":{"purchase_id":%q}}}}`, h.clock.Now().Unix(), pid)
+	coins := func(want int64) func(h *harness, r *response) {
+		return func(h *harness, r *response) {
+			if got := h.coins("v1"); got != want {
+				h.t.Errorf("v1 has %d coins, want %d", got, want)
+			}
+		}
+	}
+	return []row{
+		{name: "a card purchase", method: "POST", path: "/v1/purchases", as: "service", idem: "stripe-1",
+			body: `{"user_id":"v1","package_id":"web-usd-350","provider":"stripe"}`, status: 201,
+			want: `{"id":"` + pid + `","provider":"stripe","status":"pending","checkout_url":"https://checkout.stripe.com/c/pay/cs_test_` + pid + `"}`, after: coins(350)},
+		{name: "an unsigned delivery", method: "POST", path: "/v1/webhooks/stripe", body: paid, status: 400, code: "invalid_webhook"},
+		{name: "a tampered delivery", method: "POST", path: "/v1/webhooks/stripe", header: h.stripeDelivery(paid), body: strings.Replace(paid, "499", "1", 1), status: 400, code: "invalid_webhook"},
+		{name: "paid", method: "POST", path: "/v1/webhooks/stripe", header: h.stripeDelivery(paid), body: paid, status: 200,
+			want: `{"applied":true,"purchase":{"id":"` + pid + `","status":"completed","provider_ref":"pi_test_1"}}`, after: coins(700)},
+		{name: "the same event again credits nothing", method: "POST", path: "/v1/webhooks/stripe", header: h.stripeDelivery(paid), body: paid, status: 200, after: coins(700)},
+		{name: "refunded: the coins go back", method: "POST", path: "/v1/webhooks/stripe", header: h.stripeDelivery(refund), body: refund, status: 200,
+			want: `{"applied":true,"purchase":{"refunded":{"value":"4.99","currency":"USD"},"reversed_coins":350}}`, after: coins(350)},
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments"
+	"github.com/glint-economy/glint/internal/payments/stripe"
 	"github.com/glint-economy/glint/internal/payouts/paypal"
 	"github.com/glint-economy/glint/internal/store/sqlite"
 )
@@ -124,6 +125,30 @@ func fakePayPal(t testing.TB) string {
 	return srv.URL
 }
 
+const stripeSecret = "whsec_glint_test"
+
+// fakeStripe answers Stripe's Checkout Session creation; it returns the
+// base URL.
+func fakeStripe(t testing.TB) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/checkout/sessions" || r.ParseForm() != nil {
+			http.Error(w, `{"error":{"type":"invalid_request_error","message":"unexpected"}}`, http.StatusNotFound)
+			return
+		}
+		id := "cs_test_" + r.PostForm.Get("client_reference_id")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"object":"checkout.session","url":"https://checkout.stripe.com/c/pay/%s","payment_status":"unpaid","status":"open","mode":"payment"}`, id, id)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// stripeDelivery signs a Stripe event body the way Stripe does, at the
+// harness's time, and returns the header to send.
+func (h *harness) stripeDelivery(body string) []string {
+	return []string{"Stripe-Signature", stripe.SignForTest(stripeSecret, h.clock.Now(), []byte(body))}
+}
+
 // expand replaces {name} in path with the harness's variables.
 func (h *harness) expand(path string) string {
 	h.mu.Lock()
@@ -191,9 +216,14 @@ func newHarness(t testing.TB) *harness {
 		return batcher.DoMany(ctx, wrapped)
 	}
 	fx := money.NewLive(money.DefaultRates())
+	sp, err := stripe.New(stripe.Config{SecretKey: "sk_test_glint", WebhookSecrets: []string{stripeSecret}, SuccessURL: "https://glint.example/paid",
+		BackendURL: fakeStripe(t), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: fx, Write: write, WriteMany: writeMany, Read: db,
-		Providers: []gifting.PaymentProvider{payments.Sandbox{}}, Now: clk.Now,
+		Providers: []gifting.PaymentProvider{payments.Sandbox{}, sp}, Now: clk.Now,
 	})
 	if _, err := svc.SyncCatalog(ctx); err != nil {
 		t.Fatal(err)
@@ -231,7 +261,7 @@ func newHarness(t testing.TB) *harness {
 	h.service, h.serviceKeyID = h.newKey(auth.ScopeService)
 
 	h.api = httpapi.New(httpapi.Config{
-		Service: svc, Cashout: cash, Reports: db, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
+		Service: svc, Cashout: cash, Reports: db, Stripe: sp, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
 		Logger: slog.New(errorLog{h.world}),
 		Ready:  func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {

@@ -43,6 +43,9 @@ func (s *Server) routes() {
 	s.cashoutRoutes()
 	s.fxRoutes()
 	s.reportRoutes()
+	s.auditRoutes()
+	s.trustRoutes()
+	s.stripeRoutes()
 }
 
 func withStatus(o huma.Operation, status int) huma.Operation {

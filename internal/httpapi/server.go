@@ -17,12 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/glint-economy/glint/internal/audit"
 	"github.com/glint-economy/glint/internal/auth"
 	"github.com/glint-economy/glint/internal/cashout"
 	"github.com/glint-economy/glint/internal/fx"
 	"github.com/glint-economy/glint/internal/gifting"
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
+	"github.com/glint-economy/glint/internal/payments/stripe"
 )
 
 // Config wires a Server.
@@ -33,6 +35,8 @@ type Config struct {
 	FXStore fx.Store // keeps the FX table (fx.Set); nil leaves the admin FX routes out
 	// Cashout runs withdrawals; nil leaves the cash-out routes out.
 	Cashout *cashout.Service
+	// Stripe verifies and decodes Stripe's webhooks; nil when not configured.
+	Stripe *stripe.Provider
 	// Reports reads earnings and the platform's books (the storage engine's
 	// *DB); nil leaves the report routes out. Statements also need Cashout.
 	Reports cashout.ReportReader
@@ -48,6 +52,10 @@ type Config struct {
 	// UserTokenTTL is the default lifetime of minted user tokens.
 	UserTokenTTL time.Duration
 	Version      string
+	// Audit records admin actions and state-changing requests; nil records
+	// nothing. AuditStore serves GET /v1/admin/audit; nil leaves it out.
+	Audit      *audit.Recorder
+	AuditStore audit.Store
 }
 
 // Server is the HTTP API.
@@ -59,6 +67,7 @@ type Server struct {
 	api     huma.API
 	mux     *http.ServeMux
 	metrics *metrics
+	handler http.Handler // mux behind auditMiddleware
 }
 
 // New builds the API and its routes.
@@ -88,6 +97,7 @@ func New(cfg Config) *Server {
 	}
 	s.api = humago.New(s.mux, hc)
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.auditPrincipal)
 	s.routes()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
@@ -95,6 +105,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
 	s.mux.HandleFunc("/", s.noRoute)
+	s.handler = s.auditMiddleware(s.mux)
 	return s
 }
 
@@ -102,7 +113,7 @@ func New(cfg Config) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(sw, r)
+	s.handler.ServeHTTP(sw, r)
 	pattern := r.Pattern
 	if pattern == "" {
 		pattern = "unmatched"

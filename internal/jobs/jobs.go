@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/glint-economy/glint/internal/cashout"
 	"github.com/glint-economy/glint/internal/ledger"
@@ -45,6 +46,37 @@ type Config struct {
 	// InsertOnly builds a runner that inserts jobs but works none (for
 	// one-shot commands such as `glint payouts mark`).
 	InsertOnly bool
+	// Periodic is recurring upkeep (releasing pending diamonds, forfeiting
+	// terminated accounts), each run by one node at a time.
+	Periodic []Periodic
+}
+
+// Periodic is a recurring job: Run every Every, from start.
+type Periodic struct {
+	Name  string
+	Every time.Duration
+	Run   func(ctx context.Context) error
+}
+
+// PeriodicJob runs the Periodic of its name.
+type PeriodicJob struct {
+	Name string `json:"name"`
+}
+
+// Kind implements river.JobArgs.
+func (PeriodicJob) Kind() string { return "periodic" }
+
+type periodicWorker struct {
+	river.WorkerDefaults[PeriodicJob]
+	runs map[string]func(ctx context.Context) error
+}
+
+func (w *periodicWorker) Work(ctx context.Context, job *river.Job[PeriodicJob]) error {
+	run, ok := w.runs[job.Args.Name]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("no periodic job %q on this node", job.Args.Name))
+	}
+	return run(ctx)
 }
 
 // Runner is a River client attached to a storage engine.
@@ -102,6 +134,11 @@ func newClient[TTx any](driver riverdriver.Driver[TTx], cfg Config, poll time.Du
 	river.AddWorker(workers, &payoutWorker{svc: cfg.Cashout, log: cfg.Logger})
 	river.AddWorker(workers, &notifyWorker{sender: cfg.Webhooks})
 	river.AddWorker(workers, &fxWorker{refresh: cfg.RefreshFX})
+	runs := map[string]func(ctx context.Context) error{}
+	for _, p := range cfg.Periodic {
+		runs[p.Name] = p.Run
+	}
+	river.AddWorker(workers, &periodicWorker{runs: runs})
 	rc := &river.Config{
 		Workers:           workers,
 		Logger:            cfg.Logger.With("component", "jobs"),
@@ -114,6 +151,13 @@ func newClient[TTx any](driver riverdriver.Driver[TTx], cfg Config, poll time.Du
 		if cfg.RefreshFX != nil {
 			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.FXEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return FXRefreshJob{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		}
+		for _, p := range cfg.Periodic {
+			args := PeriodicJob{Name: p.Name}
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Every),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
+				}, &river.PeriodicJobOpts{RunOnStart: true}))
 		}
 	}
 	c, err := river.NewClient(driver, rc)

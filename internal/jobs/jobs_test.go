@@ -228,3 +228,35 @@ func TestRefusedRequestEnqueuesNothing(t *testing.T) {
 		t.Fatal("a job with no runner attached was accepted")
 	}
 }
+
+// TestPeriodicRunsOnStart: upkeep runs once when the runner starts, then
+// on its schedule.
+func TestPeriodicRunsOnStart(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "glint.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan string, 4)
+	r, err := jobs.AttachSQLite(db, jobs.Config{Poll: 50 * time.Millisecond, Periodic: []jobs.Periodic{
+		{Name: "tick", Every: time.Hour, Run: func(context.Context) error { ran <- "tick"; return nil }},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Stop(ctx) })
+	select {
+	case got := <-ran:
+		if got != "tick" {
+			t.Fatalf("ran %q", got)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the periodic job did not run on start")
+	}
+}

@@ -38,6 +38,11 @@ const (
 	PurposeDiamondsPending     = "diamonds:pending"
 	PurposeDiamondsAvailable   = "diamonds:available"
 	PurposeDiamondsWithdrawing = "diamonds:withdrawing"
+	// Receivables: what a user owes after a refund or chargeback took back
+	// more than they still held. They go negative (AllowsNegative) and are
+	// repaid by later purchases (coins) or earnings (diamonds).
+	PurposeCoinsReceivable    = "coins:receivable"
+	PurposeDiamondsReceivable = "diamonds:receivable"
 )
 
 // System accounts of the chart. Accounts whose name ends in ":issued" or
@@ -68,11 +73,17 @@ func ProviderExternal(provider string, cur money.Asset) AccountID {
 }
 
 // AllowsNegative reports whether an account may have a negative balance:
-// issuance accounts ("…:issued") and the outside world ("ext:…").
+// issuance accounts ("…:issued"), the outside world ("ext:…"), a user's
+// receivables ("…:receivable", a debt after a chargeback), and money held
+// at a payment provider ("sys:cash:…"), which nets chargeback fees against
+// the platform's balance and may take it below zero. No other account may.
 func AllowsNegative(id AccountID) bool {
 	s := string(id)
-	return strings.HasSuffix(s, ":issued") || strings.HasPrefix(s, "ext:")
+	return strings.HasSuffix(s, ":issued") || strings.HasPrefix(s, "ext:") || strings.HasSuffix(s, ":receivable") || strings.HasPrefix(s, "sys:cash:")
 }
+
+// DisputeLosses are the fees a payment provider charged for chargebacks.
+func DisputeLosses(cur money.Asset) AccountID { return AccountID("sys:losses:disputes:" + string(cur)) }
 
 // Posting moves Amount units of Asset from one account to another.
 type Posting struct {

@@ -18,9 +18,9 @@ import (
 // The domain tables the batch writer inserts into. Upserts name their key
 // columns first (key), so a batch writes each row once, in key order.
 var (
-	userTable = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at"},
-		types: []string{"text", "text", "text", "boolean", "text", "timestamptz", "timestamptz"}, key: 1,
-		suffix: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at"}
+	userTable = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction"},
+		types: []string{"text", "text", "text", "boolean", "text", "timestamptz", "timestamptz", "text", "timestamptz", "text"}, key: 1,
+		suffix: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction"}
 	// streamTable: a stream is inserted when new and updated only from the
 	// status the batch read (see flushStreams); prev_status is not a column.
 	streamTable  = table{name: "streams", cols: []string{"id", "creator_id", "title", "status", "started_at", "ended_at", "prev_status"}, types: []string{"text", "text", "text", "text", "timestamptz", "timestamptz", "text"}, key: 1}
@@ -33,20 +33,20 @@ var (
 	// batch read (prev_count, prev_ended; NULL when it was absent).
 	comboTable = table{name: "combos", cols: []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended", "prev_count", "prev_ended"},
 		types: []string{"text", "text", "text", "text", "bigint", "timestamptz", "boolean", "bigint", "boolean"}, key: 2}
-	purchaseTable = table{name: "purchases", cols: []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"},
-		types: []string{"text", "text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz"}, key: 1,
-		suffix: " ON CONFLICT (id) DO UPDATE SET status = excluded.status"}
+	purchaseTable = table{name: "purchases", cols: []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at", "provider_ref", "refunded", "dispute", "reversed_coins"},
+		types: []string{"text", "text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "timestamptz", "text", "bigint", "text", "bigint"}, key: 1,
+		suffix: " ON CONFLICT (id) DO UPDATE SET status = excluded.status, provider_ref = excluded.provider_ref, refunded = excluded.refunded, dispute = excluded.dispute, reversed_coins = excluded.reversed_coins"}
 	gifterTable = table{name: "stream_gifters", cols: []string{"stream_id", "sender_id", "gifts", "coins"}, types: []string{"text", "text", "bigint", "bigint"}, key: 2,
 		suffix: " ON CONFLICT (stream_id, sender_id) DO UPDATE SET gifts = stream_gifters.gifts + excluded.gifts, coins = stream_gifters.coins + excluded.coins"}
 )
 
 const (
-	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users WHERE id = $1"
+	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users WHERE id = $1"
 	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = $1"
 	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = $1 AND status = 'live'"
 	qCatalogGift = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = $1 ORDER BY version DESC LIMIT 1"
 	qCombo       = "SELECT stream_id, combo_id, sender_id, gift_id, count, last_at, ended FROM combos WHERE stream_id = $1 AND combo_id = $2"
-	qPurchase    = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at FROM purchases WHERE id = $1"
+	qPurchase    = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at, provider_ref, refunded, dispute, reversed_coins FROM purchases WHERE id = $1"
 	qMaxVersion  = "SELECT COALESCE(MAX(version), 0) FROM catalog_versions"
 )
 
@@ -56,13 +56,18 @@ var _ gifting.Reader = (*DB)(nil)
 func scanUser(r pgx.Row) (*gifting.User, error) {
 	var u gifting.User
 	var created, updated time.Time
-	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &u.AgeVerified, &u.Status, &created, &updated); err != nil {
+	var statusAt *time.Time
+	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &u.AgeVerified, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
 		return nil, fmt.Errorf("postgres: user: %w", err)
 	}
 	u.CreatedAt, u.UpdatedAt = created.UTC(), updated.UTC()
+	if statusAt != nil {
+		t := statusAt.UTC()
+		u.StatusAt = &t
+	}
 	return &u, nil
 }
 
@@ -109,7 +114,7 @@ func scanCombo(r pgx.Row) (*gifting.Combo, error) {
 func scanPurchase(r pgx.Row) (*gifting.Purchase, error) {
 	var p gifting.Purchase
 	var cur string
-	if err := r.Scan(&p.ID, &p.UserID, &p.Provider, &p.PackageID, &p.Channel, &p.Coins, &p.PriceUnits, &cur, &p.Status, &p.CheckoutURL, &p.CreatedAt); err != nil {
+	if err := r.Scan(&p.ID, &p.UserID, &p.Provider, &p.PackageID, &p.Channel, &p.Coins, &p.PriceUnits, &cur, &p.Status, &p.CheckoutURL, &p.CreatedAt, &p.ProviderRef, &p.RefundedUnits, &p.Dispute, &p.ReversedCoins); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
@@ -117,6 +122,7 @@ func scanPurchase(r pgx.Row) (*gifting.Purchase, error) {
 	}
 	p.Price.Value, p.Price.Currency = money.FormatAsset(p.PriceUnits, money.Asset(cur)), money.Asset(cur)
 	p.CreatedAt = p.CreatedAt.UTC()
+	p.SetRefunded()
 	return &p, nil
 }
 
@@ -201,7 +207,11 @@ func (t *Tx) loadUser(id string) (*gifting.User, error) {
 // PutUser implements gifting.Tx. A profile is last-writer-wins across nodes.
 func (t *Tx) PutUser(ctx context.Context, u *gifting.User) error {
 	t.set("user:"+u.ID, u)
-	t.insert(userTable, u.ID, u.DisplayName, u.Country, u.AgeVerified, u.Status, u.CreatedAt, u.UpdatedAt)
+	var statusAt any
+	if u.StatusAt != nil {
+		statusAt = *u.StatusAt
+	}
+	t.insert(userTable, u.ID, u.DisplayName, u.Country, u.AgeVerified, u.Status, u.CreatedAt, u.UpdatedAt, u.StatusReason, statusAt, u.Restriction)
 	return nil
 }
 
@@ -498,7 +508,7 @@ RETURNING user_id`, users, days, adds, limit).Query(expectRows(len(users), "a vi
 // PutPurchase implements gifting.Tx.
 func (t *Tx) PutPurchase(ctx context.Context, p *gifting.Purchase) error {
 	t.set("purchase:"+p.ID, p)
-	t.insert(purchaseTable, p.ID, p.UserID, p.Provider, p.PackageID, p.Channel, p.Coins, p.PriceUnits, string(p.Price.Currency), p.Status, p.CheckoutURL, p.CreatedAt)
+	t.insert(purchaseTable, p.ID, p.UserID, p.Provider, p.PackageID, p.Channel, p.Coins, p.PriceUnits, string(p.Price.Currency), p.Status, p.CheckoutURL, p.CreatedAt, p.ProviderRef, p.RefundedUnits, p.Dispute, p.ReversedCoins)
 	return nil
 }
 

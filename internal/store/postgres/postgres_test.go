@@ -226,3 +226,8 @@ func TestSameKeyInOneBatchCommitsOnce(t *testing.T) {
 		t.Fatalf("the batch was retried %d times, want 0", n)
 	}
 }
+
+func TestTrustConformance(t *testing.T) {
+	t.Parallel()
+	storetest.RunTrust(t, engine)
+}

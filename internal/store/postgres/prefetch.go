@@ -207,7 +207,7 @@ const (
 	qPreStreams = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ANY($1)"
 	qPreLive    = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ANY($1) AND status = 'live'"
 	// A stream brings its creator along (a gift reads both).
-	qPreUsers = `SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users
+	qPreUsers = `SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users
 WHERE id = ANY($1::text[] || ARRAY(SELECT creator_id FROM streams WHERE id = ANY($2::text[])))`
 	// Every asked id comes back, with a NULL asset when the account does not
 	// exist; the creators of the streams bring their wallets along. The
@@ -218,7 +218,7 @@ WHERE id = ANY($1::text[] || ARRAY(SELECT creator_id FROM streams WHERE id = ANY
 	qPreIdem      = "SELECT key, hash, status, response, created_at FROM idempotency WHERE key = ANY($1)"
 	qPreGifts     = "SELECT DISTINCT ON (gift_id) gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = ANY($1) ORDER BY gift_id, version DESC"
 	qPreCombos    = "SELECT c.stream_id, c.combo_id, c.sender_id, c.gift_id, c.count, c.last_at, c.ended FROM combos c JOIN unnest($1::text[], $2::text[]) AS k(stream_id, combo_id) ON c.stream_id = k.stream_id AND c.combo_id = k.combo_id"
-	qPrePurchases = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at FROM purchases WHERE id = ANY($1)"
+	qPrePurchases = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at, provider_ref, refunded, dispute, reversed_coins FROM purchases WHERE id = ANY($1)"
 )
 
 // fetch reads what d recorded into p, in one pipeline. Rows another

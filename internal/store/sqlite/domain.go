@@ -13,13 +13,13 @@ import (
 )
 
 var (
-	userTable     = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at"}, conflict: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at"}
+	userTable     = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction"}, conflict: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction"}
 	streamTable   = table{name: "streams", cols: []string{"id", "creator_id", "title", "status", "started_at", "ended_at"}, conflict: " ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, ended_at = excluded.ended_at"}
 	versionTable  = table{name: "catalog_versions", cols: []string{"version", "gift_id", "actor", "created_at"}}
 	catalogTable  = table{name: "catalog_gifts", cols: []string{"gift_id", "version", "name", "coins", "streakable", "diamond_rate", "active"}}
 	giftTable     = table{name: "gifts", cols: []string{"id", "stream_id", "sender_id", "creator_id", "gift_id", "catalog_version", "quantity", "unit_coins", "coins", "milli", "combo_id", "combo_count", "created_at"}}
 	comboTable    = table{name: "combos", cols: []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended"}, conflict: " ON CONFLICT (stream_id, combo_id) DO UPDATE SET count = excluded.count, last_at = excluded.last_at, ended = excluded.ended"}
-	purchaseTable = table{name: "purchases", cols: []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at"}, conflict: " ON CONFLICT (id) DO UPDATE SET status = excluded.status"}
+	purchaseTable = table{name: "purchases", cols: []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at", "provider_ref", "refunded", "dispute", "reversed_coins"}, conflict: " ON CONFLICT (id) DO UPDATE SET status = excluded.status, provider_ref = excluded.provider_ref, refunded = excluded.refunded, dispute = excluded.dispute, reversed_coins = excluded.reversed_coins"}
 	spendTable    = table{name: "viewer_spend", cols: []string{"user_id", "day", "coins"}, conflict: " ON CONFLICT (user_id, day) DO UPDATE SET coins = viewer_spend.coins + excluded.coins"}
 	gifterTable   = table{name: "stream_gifters", cols: []string{"stream_id", "sender_id", "gifts", "coins"}, conflict: " ON CONFLICT (stream_id, sender_id) DO UPDATE SET gifts = gifts + excluded.gifts, coins = coins + excluded.coins"}
 )
@@ -30,12 +30,12 @@ var domainTables = []table{userTable, streamTable, versionTable, catalogTable, g
 
 const (
 	qDaySpend    = "SELECT coins FROM viewer_spend WHERE user_id = ? AND day = ?"
-	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at FROM users WHERE id = ?"
+	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users WHERE id = ?"
 	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ?"
 	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ? AND status = 'live'"
 	qCatalogGift = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = ? ORDER BY version DESC LIMIT 1"
 	qCombo       = "SELECT stream_id, combo_id, sender_id, gift_id, count, last_at, ended FROM combos WHERE stream_id = ? AND combo_id = ?"
-	qPurchase    = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at FROM purchases WHERE id = ?"
+	qPurchase    = "SELECT id, user_id, provider, package_id, channel, coins, price, currency, status, checkout_url, created_at, provider_ref, refunded, dispute, reversed_coins FROM purchases WHERE id = ?"
 	qMaxVersion  = "SELECT COALESCE(MAX(version), 0) FROM catalog_versions"
 )
 
@@ -58,13 +58,18 @@ func scanUser(r scanner) (*gifting.User, error) {
 	var u gifting.User
 	var age int
 	var created, updated int64
-	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &age, &u.Status, &created, &updated); err != nil {
+	var statusAt sql.NullInt64
+	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &age, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
 		return nil, err
 	}
 	u.AgeVerified, u.CreatedAt, u.UpdatedAt = age == 1, fromMicros(created), fromMicros(updated)
+	if statusAt.Valid {
+		t := fromMicros(statusAt.Int64)
+		u.StatusAt = &t
+	}
 	return &u, nil
 }
 
@@ -117,7 +122,7 @@ func scanPurchase(r scanner) (*gifting.Purchase, error) {
 	var p gifting.Purchase
 	var cur string
 	var created int64
-	if err := r.Scan(&p.ID, &p.UserID, &p.Provider, &p.PackageID, &p.Channel, &p.Coins, &p.PriceUnits, &cur, &p.Status, &p.CheckoutURL, &created); err != nil {
+	if err := r.Scan(&p.ID, &p.UserID, &p.Provider, &p.PackageID, &p.Channel, &p.Coins, &p.PriceUnits, &cur, &p.Status, &p.CheckoutURL, &created, &p.ProviderRef, &p.RefundedUnits, &p.Dispute, &p.ReversedCoins); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
@@ -125,6 +130,7 @@ func scanPurchase(r scanner) (*gifting.Purchase, error) {
 	}
 	p.Price.Value, p.Price.Currency = money.FormatAsset(p.PriceUnits, money.Asset(cur)), money.Asset(cur)
 	p.CreatedAt = fromMicros(created)
+	p.SetRefunded()
 	return &p, nil
 }
 
@@ -151,7 +157,11 @@ func (t *Tx) User(ctx context.Context, id string) (*gifting.User, error) {
 // PutUser implements gifting.Tx.
 func (t *Tx) PutUser(ctx context.Context, u *gifting.User) error {
 	t.set("user:"+u.ID, u)
-	t.insert(userTable, u.ID, u.DisplayName, u.Country, b2i(u.AgeVerified), u.Status, micros(u.CreatedAt), micros(u.UpdatedAt))
+	var statusAt any
+	if u.StatusAt != nil {
+		statusAt = micros(*u.StatusAt)
+	}
+	t.insert(userTable, u.ID, u.DisplayName, u.Country, b2i(u.AgeVerified), u.Status, micros(u.CreatedAt), micros(u.UpdatedAt), u.StatusReason, statusAt, u.Restriction)
 	return nil
 }
 
@@ -394,7 +404,7 @@ func (t *Tx) AddDaySpend(ctx context.Context, userID, day string, coins, limit i
 // PutPurchase implements gifting.Tx.
 func (t *Tx) PutPurchase(ctx context.Context, p *gifting.Purchase) error {
 	t.set("purchase:"+p.ID, p)
-	t.insert(purchaseTable, p.ID, p.UserID, p.Provider, p.PackageID, p.Channel, p.Coins, p.PriceUnits, string(p.Price.Currency), p.Status, p.CheckoutURL, micros(p.CreatedAt))
+	t.insert(purchaseTable, p.ID, p.UserID, p.Provider, p.PackageID, p.Channel, p.Coins, p.PriceUnits, string(p.Price.Currency), p.Status, p.CheckoutURL, micros(p.CreatedAt), p.ProviderRef, p.RefundedUnits, p.Dispute, p.ReversedCoins)
 	return nil
 }
 

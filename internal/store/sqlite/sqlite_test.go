@@ -58,3 +58,7 @@ func TestConformance(t *testing.T) {
 func TestCashoutConformance(t *testing.T) {
 	storetest.RunCashout(t, engine)
 }
+
+func TestTrustConformance(t *testing.T) {
+	storetest.RunTrust(t, engine)
+}

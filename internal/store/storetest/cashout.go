@@ -52,7 +52,11 @@ type cashoutEnv[T cashout.Tx] struct {
 
 func newCashoutEnv[T cashout.Tx](t *testing.T, open Open[T]) *cashoutEnv[T] {
 	t.Helper()
-	d := newDomain(t, open)
+	return newCashoutEnvWith(t, newDomain(t, open))
+}
+
+func newCashoutEnvWith[T cashout.Tx](t *testing.T, d *domain[T]) *cashoutEnv[T] {
+	t.Helper()
 	if d.e.Jobs == nil {
 		t.Fatal("the engine gives no Jobs hook: the cash-out suite needs it")
 	}

@@ -88,6 +88,13 @@ var start = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func newDomain[T gifting.Tx](t *testing.T, open Open[T]) *domain[T] {
 	t.Helper()
+	return newDomainWith(t, open, economy.Seed())
+}
+
+// newDomainWith is newDomain under another economy and with more payment
+// providers than the sandbox.
+func newDomainWith[T gifting.Tx](t *testing.T, open Open[T], econ *economy.Economy, providers ...gifting.PaymentProvider) *domain[T] {
+	t.Helper()
 	clock := NewClock(start)
 	e := open(t, clock.Now)
 	if e.Read == nil || e.Keys == nil {
@@ -96,10 +103,9 @@ func newDomain[T gifting.Tx](t *testing.T, open Open[T]) *domain[T] {
 	b := ledger.NewBatcher(ledger.BatcherConfig{MaxBatch: 64, Queue: 4096}, e.Apply)
 	b.Start()
 	t.Cleanup(b.Stop)
-	econ := economy.Seed()
 	svc := gifting.NewService(gifting.Config{
 		Economy: econ, FX: money.NewLive(money.DefaultRates()), Read: e.Read, Now: clock.Now,
-		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
+		Providers: append([]gifting.PaymentProvider{payments.Sandbox{}}, providers...),
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return b.Do(ctx, func(w T) error { return op(w) })
 		},

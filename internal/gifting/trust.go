@@ -1,0 +1,153 @@
+package gifting
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/glint-economy/glint/internal/ledger"
+	"github.com/glint-economy/glint/internal/money"
+)
+
+// Status actions of the platform's trust team.
+const (
+	ActionBan       = "ban"       // a transaction ban: cannot buy, send, receive or withdraw
+	ActionUnban     = "unban"     // back to active (a terminated account within its appeal window is reinstated)
+	ActionTerminate = "terminate" // frozen at once; diamonds forfeited after the appeal window
+)
+
+// SetStatus bans, unbans or terminates a user, with a reason. Errors:
+// KindInvalid (action, reason), KindNotFound, KindConflict
+// (status_unchanged: already in that state; forfeited: a terminated account
+// past its appeal window cannot be reinstated).
+func (s *Service) SetStatus(ctx context.Context, idem Idem, userID, action, reason string) (*User, bool, error) {
+	var to string
+	switch action {
+	case ActionBan:
+		to = UserBanned
+	case ActionUnban:
+		to = UserActive
+	case ActionTerminate:
+		to = UserTerminated
+	default:
+		return nil, false, InvalidField("action", "action must be ban, unban or terminate")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 500 || !utf8.ValidString(reason) {
+		return nil, false, InvalidField("reason", "reason must be 1–500 characters: it is kept with the account and shown to the user's appeal")
+	}
+	var out *User
+	var replay bool
+	err := s.write(ctx, func(tx Tx) error {
+		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
+			cur, err := tx.User(ctx, userID)
+			if err != nil {
+				return nil, asNotFound(err, "user", userID)
+			}
+			if cur.Status == to {
+				return nil, Conflict("status_unchanged", map[string]any{"status": cur.Status}, "user %s is already %s", userID, cur.Status)
+			}
+			now := tx.Now()
+			if cur.Status == UserTerminated && to == UserActive && cur.StatusAt != nil && !now.Before(s.forfeitAt(*cur.StatusAt)) {
+				return nil, Conflict("forfeited", map[string]any{"terminated_at": cur.StatusAt}, "user %s was terminated past the appeal window of %d days: the account's diamonds are forfeited", userID, s.econ.Bans.AppealWindowDays)
+			}
+			u := *cur
+			u.Status, u.StatusReason, u.StatusAt, u.UpdatedAt = to, reason, &now, now
+			return &u, tx.PutUser(ctx, &u)
+		})
+		out, replay = u, rep
+		return err
+	})
+	return out, replay, err
+}
+
+// forfeitAt is when a termination at t forfeits the account's diamonds.
+func (s *Service) forfeitAt(t time.Time) time.Time {
+	return t.AddDate(0, 0, s.econ.Bans.AppealWindowDays)
+}
+
+// Forfeit moves the diamonds of every account terminated longer ago than
+// the economy's appeal window to the forfeiture account (a job runs it).
+// It returns the number of accounts it emptied; an account emptied before
+// changes nothing, so running it again is harmless.
+func (s *Service) Forfeit(ctx context.Context, now time.Time) (int, error) {
+	users, err := s.read.UsersByStatus(ctx, UserTerminated, now.AddDate(0, 0, -s.econ.Bans.AppealWindowDays))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, u := range users {
+		moved := false
+		err := s.write(ctx, func(tx Tx) error {
+			cur, err := tx.User(ctx, u.ID)
+			if err != nil || cur.Status != UserTerminated || cur.StatusAt == nil || tx.Now().Before(s.forfeitAt(*cur.StatusAt)) {
+				return err // reinstated meanwhile
+			}
+			var ps []ledger.Posting
+			for _, purpose := range []string{ledger.PurposeDiamondsPending, ledger.PurposeDiamondsAvailable} {
+				acct := ledger.UserAccount(u.ID, purpose)
+				bal, err := tx.Balance(ctx, acct)
+				if err != nil {
+					return err
+				}
+				if bal > 0 {
+					ps = append(ps, ledger.Posting{From: acct, To: ledger.DiamondsForfeited, Asset: money.Diamond, Amount: bal})
+				}
+			}
+			if len(ps) == 0 {
+				return nil
+			}
+			moved = true
+			return tx.Post(ctx, ledger.Transaction{Kind: "diamonds.forfeited", Ref: u.ID, Actor: u.ID, Postings: ps})
+		})
+		if err != nil {
+			return n, err
+		}
+		if moved {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ReleasePending makes diamonds older than the economy's holding period
+// available (a job runs it): for each creator holding pending diamonds, all
+// but those received within the period. Diamonds clawed back from pending
+// are gone from it, so the release never exceeds what is still pending.
+// It returns the milli-diamonds released.
+func (s *Service) ReleasePending(ctx context.Context, now time.Time) (int64, error) {
+	days := s.econ.Cashout.HoldingPeriodDays
+	pending, err := s.read.PendingDiamonds(ctx)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	cutoff := now.AddDate(0, 0, -days)
+	var total int64
+	for creator := range pending {
+		recent, err := s.read.DiamondsReceivedSince(ctx, creator, cutoff)
+		if err != nil {
+			return total, err
+		}
+		err = s.write(ctx, func(tx Tx) error {
+			acct := ledger.UserAccount(creator, ledger.PurposeDiamondsPending)
+			bal, err := tx.Balance(ctx, acct)
+			if err != nil {
+				return err
+			}
+			release := bal - recent
+			if release <= 0 {
+				return nil
+			}
+			total += release
+			return tx.Post(ctx, ledger.Transaction{Kind: "diamonds.released", Ref: creator, Actor: creator, Postings: []ledger.Posting{
+				{From: acct, To: ledger.UserAccount(creator, ledger.PurposeDiamondsAvailable), Asset: money.Diamond, Amount: release},
+			}})
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return total, err
+		}
+	}
+	return total, nil
+}

@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/glint-economy/glint/internal/gifting"
+	"github.com/glint-economy/glint/internal/ledger"
+)
+
+// PurchaseByID implements gifting.Reader.
+func (db *DB) PurchaseByID(ctx context.Context, id string) (*gifting.Purchase, error) {
+	return scanPurchase(db.read.QueryRowContext(ctx, qPurchase, id))
+}
+
+// PurchaseByRef implements gifting.Reader: the purchase a provider's payment
+// id belongs to.
+func (db *DB) PurchaseByRef(ctx context.Context, provider, ref string) (*gifting.Purchase, error) {
+	if ref == "" {
+		return nil, ledger.ErrNotFound
+	}
+	q := strings.Replace(qPurchase, "WHERE id = ?", "WHERE provider = ? AND provider_ref = ?", 1)
+	return scanPurchase(db.read.QueryRowContext(ctx, q, provider, ref))
+}
+
+// UsersByStatus implements gifting.Reader.
+func (db *DB) UsersByStatus(ctx context.Context, status string, before time.Time) ([]gifting.User, error) {
+	q := strings.Replace(qUser, "WHERE id = ?", "WHERE status = ? AND status_at < ? ORDER BY status_at", 1)
+	rows, err := db.read.QueryContext(ctx, q, status, micros(before))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: users by status: %w", err)
+	}
+	defer rows.Close()
+	var out []gifting.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// PendingDiamonds returns every creator holding pending diamonds, with the
+// amount (milli-diamonds).
+func (db *DB) PendingDiamonds(ctx context.Context) (map[string]int64, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT id, balance FROM accounts WHERE id LIKE 'user:%:diamonds:pending' AND balance > 0")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: pending diamonds: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var bal int64
+		if err := rows.Scan(&id, &bal); err != nil {
+			return nil, err
+		}
+		out[strings.TrimSuffix(strings.TrimPrefix(id, "user:"), ":"+ledger.PurposeDiamondsPending)] = bal
+	}
+	return out, rows.Err()
+}
+
+// DiamondsReceivedSince returns the milli-diamonds a creator received in
+// gifts at or after since.
+func (db *DB) DiamondsReceivedSince(ctx context.Context, creatorID string, since time.Time) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, "SELECT COALESCE(SUM(milli), 0) FROM gifts WHERE creator_id = ? AND created_at >= ?", creatorID, micros(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: diamonds received: %w", err)
+	}
+	return n, nil
+}

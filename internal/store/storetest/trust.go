@@ -1,0 +1,399 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glint-economy/glint/internal/cashout"
+	"github.com/glint-economy/glint/internal/economy"
+	"github.com/glint-economy/glint/internal/gifting"
+	"github.com/glint-economy/glint/internal/ledger"
+)
+
+// RunTrust runs the trust part of the conformance suite: bans and
+// termination with forfeiture, the holding period, and the laundering
+// scenario — a card buys coins, they are gifted to a creator who cashes
+// out, and the chargeback arrives — within the holding period and after
+// the payout.
+func RunTrust[T cashout.Tx](t *testing.T, open Open[T]) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, open Open[T])
+	}{
+		{"BansAndTermination", testBans[T]},
+		{"HoldingPeriod", testHolding[T]},
+		{"LaunderingWithinHoldingPeriod", testLaunderingPending[T]},
+		{"LaunderingAfterPayout", testLaunderingPaid[T]},
+		{"RefundsPartialRepeatedOutOfOrder", testRefunds[T]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open)
+		})
+	}
+}
+
+// card is a card payment provider as the tests see Stripe: checkout
+// leaves the purchase pending, a webhook completes it.
+type card struct{}
+
+func (card) Name() string { return "card" }
+func (card) Checkout(_ context.Context, p *gifting.Purchase) (gifting.CheckoutResult, error) {
+	return gifting.CheckoutResult{CheckoutURL: "https://pay.example/" + p.ID}, nil
+}
+
+// economyWith is the seed economy with some lines replaced.
+func economyWith(t *testing.T, repl ...string) *economy.Economy {
+	t.Helper()
+	src := string(economy.SeedFile())
+	for i := 0; i+1 < len(repl); i += 2 {
+		if !strings.Contains(src, repl[i]) {
+			t.Fatalf("the seed has no %q", repl[i])
+		}
+		src = strings.Replace(src, repl[i], repl[i+1], 1)
+	}
+	e, err := economy.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func newTrustEnv[T cashout.Tx](t *testing.T, open Open[T], econ *economy.Economy) *cashoutEnv[T] {
+	t.Helper()
+	return newCashoutEnvWith(t, newDomainWith(t, open, econ, card{}))
+}
+
+// cardBuy buys a package with the card provider and completes it as the
+// provider's webhook would; it returns the purchase.
+func (c *cashoutEnv[T]) cardBuy(t *testing.T, user string, coins int64, ref string) *gifting.Purchase {
+	t.Helper()
+	p, _, err := c.svc.Purchase(ctx, gifting.Idem{Key: "card:" + ref, Hash: "h"}, gifting.PurchaseInput{UserID: user, PackageID: economy.PackageID("web", "USD", coins), Provider: "card"})
+	if err != nil || p.Status != gifting.PurchasePending || p.CheckoutURL == "" {
+		t.Fatalf("card purchase: %+v %v", p, err)
+	}
+	done, err := c.svc.HandlePayment(ctx, gifting.PaymentEvent{ID: "evt_paid_" + ref, Provider: "card", Kind: gifting.PaymentPaid, PurchaseID: p.ID, ProviderRef: "pi_" + ref})
+	if err != nil || done.Status != gifting.PurchaseCompleted {
+		t.Fatalf("paid: %+v %v", done, err)
+	}
+	return done
+}
+
+func (c *cashoutEnv[T]) event(t *testing.T, ev gifting.PaymentEvent) *gifting.Purchase {
+	t.Helper()
+	ev.Provider = "card"
+	p, err := c.svc.HandlePayment(ctx, ev)
+	if err != nil {
+		t.Fatalf("event %s: %v", ev.Kind, err)
+	}
+	mustClean(t, c.e)
+	return p
+}
+
+func (c *cashoutEnv[T]) bal(t *testing.T, id ledger.AccountID) int64 {
+	t.Helper()
+	return c.balances(t, id)[id]
+}
+
+func testBans[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economy.Seed())
+	c.creator(t, "cb", "US", 40000)
+	c.user(t, "vb")
+	c.buy(t, "vb", 350)
+	set := func(id, action, reason string) (*gifting.User, error) {
+		u, _, err := c.svc.SetStatus(ctx, gifting.Idem{}, id, action, reason)
+		return u, err
+	}
+	_, err := set("vb", "ban", "")
+	wantCode(t, "ban without a reason", err, "invalid_request")
+	_, err = set("vb", "suspend", "x")
+	wantCode(t, "unknown action", err, "invalid_request")
+	_, err = set("ghost", "ban", "x")
+	wantCode(t, "unknown user", err, "user_not_found")
+
+	u, err := set("vb", "ban", "stolen card")
+	if err != nil || u.Status != gifting.UserBanned || u.StatusReason != "stolen card" || u.StatusAt == nil {
+		t.Fatalf("ban: %+v %v", u, err)
+	}
+	_, err = set("vb", "ban", "again")
+	wantCode(t, "ban twice", err, "status_unchanged")
+	// A banned viewer cannot buy or send; a banned creator cannot receive or withdraw.
+	_, _, err = c.svc.Purchase(ctx, gifting.Idem{Key: "b1", Hash: "h"}, gifting.PurchaseInput{UserID: "vb", PackageID: economy.PackageID("web", "USD", 70)})
+	wantCode(t, "banned buyer", err, "user_not_active")
+	_, err = c.gift("s-cb", "vb", "rose", 1, "")
+	wantCode(t, "banned sender", err, "user_not_active")
+	if _, err := set("vb", "unban", "appeal upheld"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.gift("s-cb", "vb", "rose", 1, ""); err != nil {
+		t.Fatalf("after unban: %v", err)
+	}
+	w, err := c.request("cb", "20000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set("cb", "ban", "fraud ring"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.gift("s-cb", "vb", "rose", 1, "")
+	wantCode(t, "banned creator receives", err, "user_not_active")
+	_, err = c.request("cb", "20000")
+	wantCode(t, "banned creator withdraws", err, "user_not_active")
+	// The payout job does not pay a banned creator: the hold is voided.
+	got, err := c.cash.Process(ctx, w.ID)
+	if err != nil || got.Status != cashout.StatusCancelled {
+		t.Fatalf("payout of a banned creator: %+v %v", got, err)
+	}
+	mustClean(t, c.e)
+
+	// Termination: frozen at once, forfeited after the appeal window
+	// unless reinstated.
+	if _, err := set("cb", "terminate", "confirmed fraud"); err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Advance(29 * 24 * time.Hour)
+	if n, err := c.svc.Forfeit(ctx, c.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("forfeit inside the window: %d %v", n, err)
+	}
+	held := c.bal(t, avail("cb"))
+	c.clock.Advance(24*time.Hour + time.Second)
+	if n, err := c.svc.Forfeit(ctx, c.clock.Now()); err != nil || n != 1 {
+		t.Fatalf("forfeit after the window: %d %v", n, err)
+	}
+	if c.bal(t, avail("cb")) != 0 || c.bal(t, ledger.DiamondsForfeited) != held || held == 0 {
+		t.Fatalf("forfeited %d of %d", c.bal(t, ledger.DiamondsForfeited), held)
+	}
+	if n, err := c.svc.Forfeit(ctx, c.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("forfeit again: %d %v", n, err)
+	}
+	_, err = set("cb", "unban", "too late")
+	wantCode(t, "reinstate after the window", err, "forfeited")
+
+	// Reinstated within the window: nothing is forfeited.
+	c.creator(t, "cr", "US", 40000)
+	if _, err := set("cr", "terminate", "mistake"); err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Advance(10 * 24 * time.Hour)
+	if _, err := set("cr", "unban", "reinstated on appeal"); err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Advance(30 * 24 * time.Hour)
+	if n, err := c.svc.Forfeit(ctx, c.clock.Now()); err != nil || n != 0 || c.bal(t, avail("cr")) != 20000000 {
+		t.Fatalf("a reinstated creator lost diamonds: %d %v", n, err)
+	}
+	mustClean(t, c.e)
+}
+
+func testHolding[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
+	c.creator(t, "ch", "US", 40000)
+	if c.bal(t, ledger.UserAccount("ch", ledger.PurposeDiamondsPending)) != 20000000 || c.bal(t, avail("ch")) != 0 {
+		t.Fatal("a gift under a holding period did not land in pending")
+	}
+	_, err := c.request("ch", "20000")
+	wantCode(t, "pending diamonds", err, "insufficient_diamonds")
+	c.clock.Advance(6 * 24 * time.Hour)
+	if n, err := c.svc.ReleasePending(ctx, c.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("release after 6 days: %d %v", n, err)
+	}
+	// More gifts on day 6: they stay pending a week of their own.
+	c.buy(t, "fan-ch", 17500)
+	if _, err := c.gift("s-ch", "fan-ch", "rocket", 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.clock.Advance(24*time.Hour + time.Second)
+	if n, err := c.svc.ReleasePending(ctx, c.clock.Now()); err != nil || n != 20000000 {
+		t.Fatalf("release after 7 days: %d %v", n, err)
+	}
+	if c.bal(t, avail("ch")) != 20000000 || c.bal(t, ledger.UserAccount("ch", ledger.PurposeDiamondsPending)) != 10000000 {
+		t.Fatal("the release moved the wrong diamonds")
+	}
+	if _, err := c.request("ch", "20000"); err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	mustClean(t, c.e)
+}
+
+// testLaunderingPending: a stolen card buys coins, gifts them to creator
+// C; C has older, legitimate diamonds and asks to cash out everything; the
+// chargeback arrives within the holding period: the diamonds are clawed
+// back from pending, and C can withdraw only the legitimate ones.
+func testLaunderingPending[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
+	c.creator(t, "C", "US", 40000) // 20,000 legitimate diamonds
+	c.clock.Advance(8 * 24 * time.Hour)
+	if _, err := c.svc.ReleasePending(ctx, c.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c.user(t, "thief")
+	p := c.cardBuy(t, "thief", 1400, "stolen")
+	if _, err := c.gift("s-C", "thief", "galaxy", 1, ""); err != nil { // 1,000 coins → 500 diamonds, pending
+		t.Fatal(err)
+	}
+	mustClean(t, c.e)
+	_, err := c.request("C", "20500")
+	wantCode(t, "the fresh diamonds are pending", err, "insufficient_diamonds")
+
+	got := c.event(t, gifting.PaymentEvent{ID: "evt_dispute", Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_stolen", Fee: 1500})
+	if got.Dispute != "open" || got.ReversedCoins != 1400 {
+		t.Fatalf("after the dispute: %+v", got)
+	}
+	// 400 coins the thief still held are taken back; 1,000 spent become a
+	// receivable; the 500 diamonds they made are clawed back from pending.
+	if c.bal(t, ledger.CoinsOf("thief")) != 0 || c.bal(t, ledger.UserAccount("thief", ledger.PurposeCoinsReceivable)) != -1000 {
+		t.Fatal("the thief's coins were not taken back")
+	}
+	if c.bal(t, ledger.UserAccount("C", ledger.PurposeDiamondsPending)) != 0 || c.bal(t, ledger.UserAccount("C", ledger.PurposeDiamondsReceivable)) != 0 {
+		t.Fatal("the clawback did not come from pending")
+	}
+	// The card's 19.99 went back to the bank, and the provider took its
+	// 15.00 fee from the platform's balance there.
+	if c.bal(t, ledger.DisputeLosses("USD")) != 1500 || c.bal(t, ledger.ProviderCash("card", "USD")) != -1500 {
+		t.Fatalf("money: losses %d, cash %d", c.bal(t, ledger.DisputeLosses("USD")), c.bal(t, ledger.ProviderCash("card", "USD")))
+	}
+	u, err := c.svc.GetUser(ctx, "thief")
+	if err != nil || u.Restriction != gifting.RestrictionCoinDebt {
+		t.Fatalf("thief: %+v %v", u, err)
+	}
+	_, err = c.gift("s-C", "thief", "rose", 1, "")
+	wantCode(t, "gifting in debt", err, "coin_debt")
+	// The same event again changes nothing.
+	if again := c.event(t, gifting.PaymentEvent{ID: "evt_dispute", Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_stolen", Fee: 1500}); again.ReversedCoins != 1400 {
+		t.Fatalf("replayed dispute: %+v", again)
+	}
+	_, err = c.request("C", "20500")
+	wantCode(t, "cash out the clawed-back diamonds", err, "insufficient_diamonds")
+	if _, err := c.request("C", "20000"); err != nil {
+		t.Fatalf("the legitimate diamonds: %v", err)
+	}
+	_ = p
+	mustClean(t, c.e)
+}
+
+// testLaunderingPaid: no holding period; the coins are gifted, C cashes
+// out and is paid; then the chargeback: C's diamonds go negative (a
+// receivable), payouts pause, and later earnings repay it.
+func testLaunderingPaid[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economy.Seed())
+	c.creator(t, "C", "US", 0)
+	c.user(t, "thief")
+	c.live(t, "s-C", "C")
+	for i, ref := range []string{"a", "b", "c"} {
+		c.cardBuy(t, "thief", 17500, ref)
+		_ = i
+	}
+	if _, err := c.gift("s-C", "thief", "rocket", 2, ""); err != nil { // 40,000 coins → 20,000 diamonds
+		t.Fatal(err)
+	}
+	w, err := c.request("C", "20000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.cash.Process(ctx, w.ID); err != nil || got.Status != cashout.StatusPaid {
+		t.Fatalf("payout: %+v %v", got, err)
+	}
+	mustClean(t, c.e)
+	// Purchase "c" (17,500 coins) is charged back; the thief holds 12,500
+	// coins, so 5,000 were spent: 2,500 diamonds are owed by C.
+	got := c.event(t, gifting.PaymentEvent{ID: "evt_c", Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_c", Fee: 1500})
+	if got.ReversedCoins != 17500 {
+		t.Fatalf("reversed %d", got.ReversedCoins)
+	}
+	if r := c.bal(t, ledger.UserAccount("C", ledger.PurposeDiamondsReceivable)); r != -2500000 {
+		t.Fatalf("C owes %d milli-diamonds, want 2,500 diamonds", -r)
+	}
+	if c.bal(t, ledger.UserAccount("thief", ledger.PurposeCoinsReceivable)) != -5000 || c.bal(t, ledger.CoinsOf("thief")) != 0 {
+		t.Fatal("thief's coins")
+	}
+	_, err = c.request("C", "20000")
+	wantCode(t, "payouts pause", err, "payouts_paused")
+	mustClean(t, c.e)
+
+	// Later, honest earnings: 10,000 diamonds; they repay the 2,500 owed.
+	c.clock.Advance(25 * time.Hour)
+	c.user(t, "fan")
+	c.buy(t, "fan", 17500)
+	c.buy(t, "fan", 7000)
+	if _, err := c.gift("s-C", "fan", "rocket", 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.request("C", "20000")
+	wantCode(t, "repaid, but below the minimum", err, "insufficient_diamonds")
+	if c.bal(t, ledger.UserAccount("C", ledger.PurposeDiamondsReceivable)) != 0 || c.bal(t, avail("C")) != 7500000 {
+		t.Fatalf("after netting: receivable %d, available %d", c.bal(t, ledger.UserAccount("C", ledger.PurposeDiamondsReceivable)), c.bal(t, avail("C")))
+	}
+	mustClean(t, c.e)
+
+	// The dispute is won after all: the thief's coins come back, repaying
+	// their receivable first.
+	got = c.event(t, gifting.PaymentEvent{ID: "evt_c_won", Kind: gifting.PaymentDisputeClosed, ProviderRef: "pi_c", Won: true})
+	if got.Dispute != "won" || got.ReversedCoins != 0 {
+		t.Fatalf("won: %+v", got)
+	}
+	if c.bal(t, ledger.UserAccount("thief", ledger.PurposeCoinsReceivable)) != 0 || c.bal(t, ledger.CoinsOf("thief")) != 12500 {
+		t.Fatal("coins not reinstated")
+	}
+	u, _ := c.svc.GetUser(ctx, "thief")
+	if u.Restriction != "" {
+		t.Fatalf("restriction %q after the debt was repaid", u.Restriction)
+	}
+}
+
+// testRefunds: partial refunds take back their share of the coins (rounded
+// up), repeated and older events change nothing, a refund before the
+// payment is refused until the payment's event arrives, and a later
+// purchase repays coins owed.
+func testRefunds[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economy.Seed())
+	c.user(t, "v")
+	p, _, err := c.svc.Purchase(ctx, gifting.Idem{Key: "early", Hash: "h"}, gifting.PurchaseInput{UserID: "v", PackageID: economy.PackageID("web", "USD", 700), Provider: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.svc.HandlePayment(ctx, gifting.PaymentEvent{ID: "evt_r0", Provider: "card", Kind: gifting.PaymentRefunded, PurchaseID: p.ID, Refunded: 100})
+	wantCode(t, "a refund before the payment", err, "purchase_not_completed")
+	_, err = c.svc.HandlePayment(ctx, gifting.PaymentEvent{ID: "evt_x", Provider: "card", Kind: gifting.PaymentRefunded, ProviderRef: "pi_unknown", Refunded: 100})
+	wantCode(t, "an unknown payment", err, "purchase_not_found")
+	c.event(t, gifting.PaymentEvent{ID: "evt_p", Kind: gifting.PaymentPaid, PurchaseID: p.ID, ProviderRef: "pi_early"})
+	// 999 cents of 700 coins: refund 2.00 → ⌈700 × 200 / 999⌉ = 141 coins.
+	got := c.event(t, gifting.PaymentEvent{ID: "evt_r1", Kind: gifting.PaymentRefunded, ProviderRef: "pi_early", Refunded: 200})
+	if got.ReversedCoins != 141 || got.RefundedUnits != 200 || c.bal(t, ledger.CoinsOf("v")) != 559 {
+		t.Fatalf("partial refund: %+v, coins %d", got, c.bal(t, ledger.CoinsOf("v")))
+	}
+	// An older refund event (1.00) arriving late, and the same event again: nothing.
+	c.event(t, gifting.PaymentEvent{ID: "evt_r0b", Kind: gifting.PaymentRefunded, ProviderRef: "pi_early", Refunded: 100})
+	c.event(t, gifting.PaymentEvent{ID: "evt_r1", Kind: gifting.PaymentRefunded, ProviderRef: "pi_early", Refunded: 200})
+	if c.bal(t, ledger.CoinsOf("v")) != 559 {
+		t.Fatal("a late or repeated refund moved coins")
+	}
+	// Spend most, then the full refund: 559 − 500 = 59 held, the rest owed.
+	c.creator(t, "cc", "US", 0)
+	c.live(t, "s-cc", "cc")
+	if _, err := c.gift("s-cc", "v", "concert", 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	got = c.event(t, gifting.PaymentEvent{ID: "evt_r2", Kind: gifting.PaymentRefunded, ProviderRef: "pi_early", Refunded: 999})
+	if got.ReversedCoins != 700 || c.bal(t, ledger.CoinsOf("v")) != 0 || c.bal(t, ledger.UserAccount("v", ledger.PurposeCoinsReceivable)) != -500 {
+		t.Fatalf("full refund: %+v", got)
+	}
+	if c.bal(t, ledger.UserAccount("cc", ledger.PurposeDiamondsReceivable)) != -250000 {
+		t.Fatalf("creator receivable %d", c.bal(t, ledger.UserAccount("cc", ledger.PurposeDiamondsReceivable)))
+	}
+	if c.bal(t, ledger.ProviderCash("card", "USD")) != 0 {
+		t.Fatal("the refunds did not return the money")
+	}
+	// A new purchase repays the 500 coins owed first.
+	c.cardBuy(t, "v", 700, "next")
+	if c.bal(t, ledger.CoinsOf("v")) != 200 || c.bal(t, ledger.UserAccount("v", ledger.PurposeCoinsReceivable)) != 0 {
+		t.Fatalf("repay: coins %d", c.bal(t, ledger.CoinsOf("v")))
+	}
+	u, _ := c.svc.GetUser(ctx, "v")
+	if u.Restriction != "" {
+		t.Fatalf("restriction %q", u.Restriction)
+	}
+	mustClean(t, c.e)
+}
