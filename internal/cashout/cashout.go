@@ -182,6 +182,9 @@ type Reader interface {
 	Withdrawal(ctx context.Context, id string) (*Withdrawal, error) // ledger.ErrNotFound
 	Withdrawals(ctx context.Context, f WithdrawalFilter) ([]*Withdrawal, error)
 	Profile(ctx context.Context, userID string) (*Profile, error) // ledger.ErrNotFound
+	// NewAccountCoins is the coins a creator received in gifts at or after
+	// since from accounts created at or after accountsSince.
+	NewAccountCoins(ctx context.Context, creatorID string, since, accountsSince time.Time) (int64, error)
 }
 
 // WriteFunc submits an operation to the single ledger writer.

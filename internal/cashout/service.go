@@ -220,10 +220,19 @@ func (s *Service) Request(ctx context.Context, idem gifting.Idem, in RequestInpu
 	if err != nil || milli <= 0 {
 		return nil, false, gifting.InvalidField("diamonds", "diamonds must be a positive decimal with at most 3 places, got %q", in.Diamonds)
 	}
-	// Diamonds owed after a chargeback are repaid from available ones
-	// first, in a write of its own: it stands even if the request is then
-	// refused.
+	// Two writes of their own, which stand even if the request is then
+	// refused: diamonds owed after a chargeback are repaid from available
+	// ones, and the anomaly rule may hold the creator's payouts for review.
+	hold, err := s.anomalous(ctx, in.UserID)
+	if err != nil {
+		return nil, false, err
+	}
 	if err := s.write(ctx, func(tx Tx) error {
+		if hold {
+			if err := s.holdForReview(ctx, tx, in.UserID); err != nil {
+				return err
+			}
+		}
 		_, err := s.repayReceivable(ctx, tx, in.UserID)
 		return err
 	}); err != nil {
@@ -345,6 +354,31 @@ func (s *Service) request(ctx context.Context, tx Tx, in RequestInput, milli int
 	}
 	s.notifyChange(tx, w)
 	return w, nil
+}
+
+// anomalous applies the economy's review rule: more coins received in the
+// last hour from accounts younger than new_account_days than the threshold.
+func (s *Service) anomalous(ctx context.Context, creatorID string) (bool, error) {
+	r := s.econ.Review
+	if r.NewAccountCoinsPerHour <= 0 {
+		return false, nil
+	}
+	now := s.now()
+	coins, err := s.read.NewAccountCoins(ctx, creatorID, now.Add(-time.Hour), now.AddDate(0, 0, -r.NewAccountDays))
+	return coins > r.NewAccountCoinsPerHour, err
+}
+
+// holdForReview restricts a creator's payouts until the trust team
+// releases them.
+func (s *Service) holdForReview(ctx context.Context, tx Tx, userID string) error {
+	u, err := tx.User(ctx, userID)
+	if err != nil || u.Restriction != "" {
+		return nil // unknown (the request says so) or already restricted
+	}
+	c := *u
+	c.Restriction, c.UpdatedAt = gifting.RestrictionPayoutReview, tx.Now()
+	c.StatusReason = "payouts held for review: coins from new accounts over the economy's threshold"
+	return tx.PutUser(ctx, &c)
 }
 
 // repayReceivable moves available diamonds to the user's diamond

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/glint-economy/glint/internal/audit"
 	"github.com/glint-economy/glint/internal/auth"
@@ -27,6 +28,7 @@ type store interface {
 	Withdrawal(ctx context.Context, id string) (*cashout.Withdrawal, error)
 	Withdrawals(ctx context.Context, f cashout.WithdrawalFilter) ([]*cashout.Withdrawal, error)
 	Profile(ctx context.Context, userID string) (*cashout.Profile, error)
+	NewAccountCoins(ctx context.Context, creatorID string, since, accountsSince time.Time) (int64, error)
 	auth.KeyStore
 	CreateAPIKey(ctx context.Context, k auth.APIKey) error
 	ListAPIKeys(ctx context.Context) ([]auth.APIKey, error)

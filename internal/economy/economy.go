@@ -53,6 +53,7 @@ type Economy struct {
 	Tax      Tax         `toml:"tax"`
 	Viewers  Viewers     `toml:"viewers"`
 	Reversal Reversal    `toml:"chargebacks"`
+	Review   Review      `toml:"review"`
 	Packages []PriceBook `toml:"packages"`
 	Gifts    []Gift      `toml:"gifts"`
 
@@ -104,6 +105,17 @@ type Tax struct {
 // Viewers holds the rules that protect viewers.
 type Viewers struct {
 	DailySpendCap int64 `toml:"daily_spend_cap"`
+	// MaxGiftsPerMinute bounds gift requests per viewer per minute (0: no limit).
+	MaxGiftsPerMinute int64 `toml:"max_gifts_per_minute"`
+}
+
+// Review holds the anomaly rule that holds a creator's payouts for review.
+type Review struct {
+	// NewAccountCoinsPerHour: more coins than this received in the last
+	// hour from accounts younger than NewAccountDays holds the creator's
+	// payouts (0: the rule is off).
+	NewAccountCoinsPerHour int64 `toml:"new_account_coins_per_hour"`
+	NewAccountDays         int   `toml:"new_account_days"`
 }
 
 // Reversal is the policy for refunds and chargebacks (docs/ECONOMY.md).
@@ -477,6 +489,15 @@ func (e *Economy) validate() error {
 	}
 	if e.Viewers.DailySpendCap < 0 {
 		return bad("viewers.daily_spend_cap", "must not be negative (0 means no cap)")
+	}
+	if e.Viewers.MaxGiftsPerMinute < 0 {
+		return bad("viewers.max_gifts_per_minute", "must not be negative (0 means no limit)")
+	}
+	if e.Review.NewAccountCoinsPerHour < 0 {
+		return bad("review.new_account_coins_per_hour", "must not be negative (0 turns the rule off)")
+	}
+	if e.Review.NewAccountCoinsPerHour > 0 && e.Review.NewAccountDays < 1 {
+		return bad("review.new_account_days", "must be at least 1 when the rule is on")
 	}
 	if len(e.Packages) == 0 {
 		return bad("packages", "at least one price book is needed")

@@ -173,8 +173,27 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 			combo.LastAt = now
 		}
 	}
+	if limit := s.econ.Viewers.MaxGiftsPerMinute; limit > 0 {
+		// Counted like the daily spend, under a key per minute.
+		minute := now.UTC().Format("2006-01-02T15:04")
+		sent, err := tx.DaySpend(ctx, in.SenderID, minute)
+		if err != nil {
+			return nil, err
+		}
+		if sent >= limit {
+			return nil, Rule("gift_velocity", map[string]any{"max_per_minute": limit},
+				"viewer %s may send at most %d gift requests a minute", in.SenderID, limit)
+		}
+		if err := tx.AddDaySpend(ctx, in.SenderID, minute, 1, limit); err != nil {
+			return nil, err
+		}
+	}
 	var day string
-	if limit := s.econ.Viewers.DailySpendCap; limit > 0 {
+	limit := s.econ.Viewers.DailySpendCap
+	if sender.SpendCap > 0 && (limit == 0 || sender.SpendCap < limit) {
+		limit = sender.SpendCap
+	}
+	if limit > 0 {
 		day = now.UTC().Format(time.DateOnly)
 		spent, err := tx.DaySpend(ctx, in.SenderID, day)
 		if err != nil {
@@ -203,7 +222,7 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 		return nil, err
 	}
 	if day != "" {
-		if err := tx.AddDaySpend(ctx, in.SenderID, day, coins, s.econ.Viewers.DailySpendCap); err != nil {
+		if err := tx.AddDaySpend(ctx, in.SenderID, day, coins, limit); err != nil {
 			return nil, err
 		}
 	}

@@ -95,6 +95,9 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 			if u.Status != UserActive {
 				return nil, Rule("user_not_active", map[string]any{"user_id": u.ID, "status": u.Status}, "user %s is %s", u.ID, u.Status)
 			}
+			if !u.AgeVerified {
+				return nil, Rule("not_age_verified", map[string]any{"user_id": u.ID}, "user %s is not age-verified: coins are sold to adults only", u.ID)
+			}
 			cp := *p
 			cp.CreatedAt = tx.Now()
 			cp.CheckoutURL = res.CheckoutURL

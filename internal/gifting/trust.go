@@ -151,3 +151,79 @@ func (s *Service) ReleasePending(ctx context.Context, now time.Time) (int64, err
 	}
 	return total, nil
 }
+
+// SetSpendCap sets a viewer's own daily spending cap in coins (0 removes
+// it); the economy's cap, when it has one, still applies on top. A viewer
+// acting for themself (byUser) may only lower their cap — raising it or
+// removing it takes the platform (a service key) — so a moment of regret
+// cannot be undone on the spot. Errors: KindInvalid, KindNotFound,
+// KindRule (spend_cap_raise).
+func (s *Service) SetSpendCap(ctx context.Context, idem Idem, userID string, cap int64, byUser bool) (*User, bool, error) {
+	if cap < 0 {
+		return nil, false, InvalidField("daily_spend_cap", "daily_spend_cap must not be negative (0 removes it)")
+	}
+	var out *User
+	var replay bool
+	err := s.write(ctx, func(tx Tx) error {
+		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
+			cur, err := tx.User(ctx, userID)
+			if err != nil {
+				return nil, asNotFound(err, "user", userID)
+			}
+			if byUser && cur.SpendCap > 0 && (cap == 0 || cap > cur.SpendCap) {
+				return nil, Rule("spend_cap_raise", map[string]any{"daily_spend_cap": cur.SpendCap},
+					"a viewer can only lower their own cap (now %d coins a day); ask the platform to raise it", cur.SpendCap)
+			}
+			u := *cur
+			u.SpendCap, u.UpdatedAt = cap, tx.Now()
+			return &u, tx.PutUser(ctx, &u)
+		})
+		out, replay = u, rep
+		return err
+	})
+	return out, replay, err
+}
+
+// ReleasePayouts lifts a review hold on a creator's payouts (the trust
+// team's call after a review). Errors: KindNotFound, KindConflict
+// (status_unchanged: no hold).
+func (s *Service) ReleasePayouts(ctx context.Context, idem Idem, userID, reason string) (*User, bool, error) {
+	return s.restrict(ctx, idem, userID, RestrictionPayoutReview, false, reason)
+}
+
+// HoldPayouts puts a creator's payouts on hold for review.
+func (s *Service) HoldPayouts(ctx context.Context, idem Idem, userID, reason string) (*User, bool, error) {
+	return s.restrict(ctx, idem, userID, RestrictionPayoutReview, true, reason)
+}
+
+func (s *Service) restrict(ctx context.Context, idem Idem, userID, restriction string, on bool, reason string) (*User, bool, error) {
+	var out *User
+	var replay bool
+	err := s.write(ctx, func(tx Tx) error {
+		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
+			cur, err := tx.User(ctx, userID)
+			if err != nil {
+				return nil, asNotFound(err, "user", userID)
+			}
+			has := cur.Restriction == restriction
+			if has == on {
+				return nil, Conflict("status_unchanged", map[string]any{"restriction": cur.Restriction}, "user %s: nothing to change", userID)
+			}
+			if on && cur.Restriction != "" {
+				return cur, nil // a coin debt already restricts the account; keep it
+			}
+			u := *cur
+			u.Restriction, u.UpdatedAt = "", tx.Now()
+			if on {
+				u.Restriction = restriction
+			}
+			if reason != "" {
+				u.StatusReason = reason
+			}
+			return &u, tx.PutUser(ctx, &u)
+		})
+		out, replay = u, rep
+		return err
+	})
+	return out, replay, err
+}

@@ -38,9 +38,12 @@ type User struct {
 	// owed after a refund or chargeback: no gifts until a purchase repays
 	// them), RestrictionPayoutReview (a creator's payouts are held for
 	// review).
-	Restriction string    `json:"restriction,omitempty" enum:"coin_debt,payout_review"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Restriction string `json:"restriction,omitempty" enum:"coin_debt,payout_review"`
+	// SpendCap is the viewer's own daily spending cap in coins (0: none),
+	// applied with the economy's.
+	SpendCap  int64     `json:"daily_spend_cap,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // User restrictions.

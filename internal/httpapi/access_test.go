@@ -120,7 +120,12 @@ var accessMatrix = map[string][]access{
 		{path: "/v1/users/c1/withdrawals/wd_1/cancel", want: denied},
 		{path: "/v1/users/v2/withdrawals/wd_1/cancel", want: hidden},
 	},
-	"POST /v1/webhooks/stripe":                        {{path: "/v1/webhooks/stripe", body: `{}`, want: []int{400}}}, // unsigned
+	"POST /v1/webhooks/stripe":                       {{path: "/v1/webhooks/stripe", body: `{}`, want: []int{400}}}, // unsigned
+	"POST /v1/admin/users/{user_id}/hold-payouts":    {{path: "/v1/admin/users/c1/hold-payouts", body: `{"reason":"x"}`, want: denied}},
+	"POST /v1/admin/users/{user_id}/release-payouts": {{path: "/v1/admin/users/c1/release-payouts", body: `{"reason":"x"}`, want: denied}},
+	"PUT /v1/users/{user_id}/limits": {
+		{path: "/v1/users/v1/limits", body: `{"daily_spend_cap":1}`, want: denied},
+	},
 	"POST /v1/admin/users/{user_id}/ban":              {{path: "/v1/admin/users/v1/ban", body: `{"reason":"mallory says so"}`, want: denied}},
 	"POST /v1/admin/users/{user_id}/unban":            {{path: "/v1/admin/users/v2/unban", body: `{"reason":"mallory says so"}`, want: denied}},
 	"POST /v1/admin/users/{user_id}/terminate":        {{path: "/v1/admin/users/c1/terminate", body: `{"reason":"mallory says so"}`, want: denied}},

@@ -93,7 +93,7 @@ func runRows(t *testing.T, h *harness, rows []row) {
 //
 //	v1  viewer, US, 350 coins         c1  creator, live in stream s1, 70 coins
 //	v2  viewer, DE, 70 coins          c2  creator, stream s-old has ended
-//	kid viewer, not age-verified, 70 coins
+//	kid viewer, not age-verified, no coins (coins are sold to adults only)
 func seedWorld(h *harness) {
 	h.t.Helper()
 	h.putUser("v1", "Viewer One", "US", true)
@@ -103,7 +103,6 @@ func seedWorld(h *harness) {
 	h.putUser("c2", "Luca Cooks", "IT", true)
 	h.buy("v1", "web-usd-350")
 	h.buy("v2", "web-usd-70")
-	h.buy("kid", "web-usd-70")
 	h.buy("c1", "web-usd-70")
 	h.goLive("c1", "s1")
 	h.goLive("c2", "s-old")

@@ -179,6 +179,22 @@ func trustRows(h *harness) []row {
 		post("terminate", "admin", "/v1/admin/users/c2/terminate", `{"reason":"fraud ring"}`, 200, "", `{"status":"terminated"}`),
 		post("unban an active user", "admin", "/v1/admin/users/v1/unban", `{"reason":"x"}`, 409, "status_unchanged", ""),
 		post("terminate an unknown user", "admin", "/v1/admin/users/ghost/terminate", `{"reason":"x"}`, 404, "user_not_found", ""),
+
+		// Limits that protect people.
+		{name: "coins are sold to adults only", method: "POST", path: "/v1/purchases", as: "service", idem: "kid-buys", body: `{"user_id":"kid","package_id":"web-usd-70"}`, status: 422, code: "not_age_verified"},
+		{name: "a viewer lowers their own cap", method: "PUT", path: "/v1/users/v1/limits", as: "user:v1", body: `{"daily_spend_cap":100}`, status: 200, want: `{"id":"v1","daily_spend_cap":100}`},
+		{name: "and cannot raise it", method: "PUT", path: "/v1/users/v1/limits", as: "user:v1", body: `{"daily_spend_cap":1000}`, status: 422, code: "spend_cap_raise"},
+		{name: "nor remove it", method: "PUT", path: "/v1/users/v1/limits", as: "user:v1", body: `{"daily_spend_cap":0}`, status: 422, code: "spend_cap_raise"},
+		{name: "a negative cap", method: "PUT", path: "/v1/users/v1/limits", as: "user:v1", body: `{"daily_spend_cap":-1}`, status: 400, code: "invalid_request"},
+		{name: "over the viewer's own cap", method: "POST", path: "/v1/streams/s1/gifts", as: "user:v1", idem: "capped", body: `{"sender_id":"v1","gift_id":"lollipop","quantity":11}`,
+			status: 422, code: "daily_spend_cap", want: `{"error":{"details":{"cap":100,"need":110}}}`},
+		{name: "the platform lifts it", method: "PUT", path: "/v1/users/v1/limits", as: "service", body: `{"daily_spend_cap":0}`, status: 200},
+		{name: "under the cap again", method: "POST", path: "/v1/streams/s1/gifts", as: "user:v1", idem: "capped2", body: `{"sender_id":"v1","gift_id":"lollipop","quantity":11}`, status: 201},
+		post("hold a creator's payouts", "admin", "/v1/admin/users/c1/hold-payouts", `{"reason":"odd pattern"}`, 200, "", `{"id":"c1","restriction":"payout_review"}`),
+		post("hold with a service key", "service", "/v1/admin/users/c1/hold-payouts", `{"reason":"x"}`, 403, "forbidden", ""),
+		{name: "a held creator cannot withdraw", method: "POST", path: "/v1/users/c1/withdrawals", as: "user:c1", idem: "held", body: `{"diamonds":"20000"}`, status: 422, code: "payouts_held"},
+		post("release", "admin", "/v1/admin/users/c1/release-payouts", `{"reason":"reviewed: genuine fans"}`, 200, "", ""),
+		post("release again", "admin", "/v1/admin/users/c1/release-payouts", `{"reason":"x"}`, 409, "status_unchanged", ""),
 	}
 }
 

@@ -18,6 +18,53 @@ func (s *Server) trustRoutes() {
 		register(s, op("admin-"+action+"-user", http.MethodPost, "/v1/admin/users/{user_id}/"+action, a.summary, true, "admin"),
 			func(ctx context.Context, in *statusInput) (*userOutput, error) { return s.setStatus(ctx, in, action) })
 	}
+	register(s, op("admin-hold-payouts", http.MethodPost, "/v1/admin/users/{user_id}/hold-payouts", "Hold a creator's payouts for review", true, "admin"),
+		func(ctx context.Context, in *statusInput) (*userOutput, error) {
+			return s.review(ctx, in, s.svc.HoldPayouts, "hold-payouts")
+		})
+	register(s, op("admin-release-payouts", http.MethodPost, "/v1/admin/users/{user_id}/release-payouts", "Release a creator's payouts held for review", true, "admin"),
+		func(ctx context.Context, in *statusInput) (*userOutput, error) {
+			return s.review(ctx, in, s.svc.ReleasePayouts, "release-payouts")
+		})
+	register(s, op("put-limits", http.MethodPut, "/v1/users/{user_id}/limits", "Set a viewer's own daily spending cap (a viewer may only lower it)", true, "users"), s.putLimits)
+}
+
+func (s *Server) review(ctx context.Context, in *statusInput, fn func(context.Context, gifting.Idem, string, string) (*gifting.User, bool, error), action string) (*userOutput, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return nil, err
+	}
+	id, err := idem(ctx, in.IdemHeader, false, http.MethodPost, "/v1/admin/users/"+in.UserID+"/"+action, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := fn(ctx, id, in.UserID, in.Body.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &userOutput{Body: u}, nil
+}
+
+type limitsInput struct {
+	UserPath
+	IdemHeader
+	Body struct {
+		DailySpendCap int64 `json:"daily_spend_cap" minimum:"0" doc:"Coins a day; 0 removes the viewer's own cap (the economy's still applies)"`
+	}
+}
+
+func (s *Server) putLimits(ctx context.Context, in *limitsInput) (*userOutput, error) {
+	if err := actFor(ctx, in.UserID); err != nil {
+		return nil, err
+	}
+	id, err := idem(ctx, in.IdemHeader, false, http.MethodPut, "/v1/users/"+in.UserID+"/limits", in.Body)
+	if err != nil {
+		return nil, err
+	}
+	u, _, err := s.svc.SetSpendCap(ctx, id, in.UserID, in.Body.DailySpendCap, !principal(ctx).IsService())
+	if err != nil {
+		return nil, err
+	}
+	return &userOutput{Body: u}, nil
 }
 
 type statusInput struct {

@@ -18,9 +18,9 @@ import (
 // The domain tables the batch writer inserts into. Upserts name their key
 // columns first (key), so a batch writes each row once, in key order.
 var (
-	userTable = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction"},
-		types: []string{"text", "text", "text", "boolean", "text", "timestamptz", "timestamptz", "text", "timestamptz", "text"}, key: 1,
-		suffix: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction"}
+	userTable = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction", "spend_cap"},
+		types: []string{"text", "text", "text", "boolean", "text", "timestamptz", "timestamptz", "text", "timestamptz", "text", "bigint"}, key: 1,
+		suffix: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction, spend_cap = excluded.spend_cap"}
 	// streamTable: a stream is inserted when new and updated only from the
 	// status the batch read (see flushStreams); prev_status is not a column.
 	streamTable  = table{name: "streams", cols: []string{"id", "creator_id", "title", "status", "started_at", "ended_at", "prev_status"}, types: []string{"text", "text", "text", "text", "timestamptz", "timestamptz", "text"}, key: 1}
@@ -41,7 +41,7 @@ var (
 )
 
 const (
-	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users WHERE id = $1"
+	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction, spend_cap FROM users WHERE id = $1"
 	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = $1"
 	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = $1 AND status = 'live'"
 	qCatalogGift = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = $1 ORDER BY version DESC LIMIT 1"
@@ -57,7 +57,7 @@ func scanUser(r pgx.Row) (*gifting.User, error) {
 	var u gifting.User
 	var created, updated time.Time
 	var statusAt *time.Time
-	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &u.AgeVerified, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction); err != nil {
+	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &u.AgeVerified, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction, &u.SpendCap); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
@@ -211,7 +211,7 @@ func (t *Tx) PutUser(ctx context.Context, u *gifting.User) error {
 	if u.StatusAt != nil {
 		statusAt = *u.StatusAt
 	}
-	t.insert(userTable, u.ID, u.DisplayName, u.Country, u.AgeVerified, u.Status, u.CreatedAt, u.UpdatedAt, u.StatusReason, statusAt, u.Restriction)
+	t.insert(userTable, u.ID, u.DisplayName, u.Country, u.AgeVerified, u.Status, u.CreatedAt, u.UpdatedAt, u.StatusReason, statusAt, u.Restriction, u.SpendCap)
 	return nil
 }
 

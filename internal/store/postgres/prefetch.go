@@ -207,7 +207,7 @@ const (
 	qPreStreams = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ANY($1)"
 	qPreLive    = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ANY($1) AND status = 'live'"
 	// A stream brings its creator along (a gift reads both).
-	qPreUsers = `SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users
+	qPreUsers = `SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction, spend_cap FROM users
 WHERE id = ANY($1::text[] || ARRAY(SELECT creator_id FROM streams WHERE id = ANY($2::text[])))`
 	// Every asked id comes back, with a NULL asset when the account does not
 	// exist; the creators of the streams bring their wallets along. The

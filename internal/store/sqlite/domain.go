@@ -13,7 +13,7 @@ import (
 )
 
 var (
-	userTable     = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction"}, conflict: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction"}
+	userTable     = table{name: "users", cols: []string{"id", "display_name", "country", "age_verified", "status", "created_at", "updated_at", "status_reason", "status_at", "restriction", "spend_cap"}, conflict: " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, country = excluded.country, age_verified = excluded.age_verified, status = excluded.status, updated_at = excluded.updated_at, status_reason = excluded.status_reason, status_at = excluded.status_at, restriction = excluded.restriction, spend_cap = excluded.spend_cap"}
 	streamTable   = table{name: "streams", cols: []string{"id", "creator_id", "title", "status", "started_at", "ended_at"}, conflict: " ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, ended_at = excluded.ended_at"}
 	versionTable  = table{name: "catalog_versions", cols: []string{"version", "gift_id", "actor", "created_at"}}
 	catalogTable  = table{name: "catalog_gifts", cols: []string{"gift_id", "version", "name", "coins", "streakable", "diamond_rate", "active"}}
@@ -30,7 +30,7 @@ var domainTables = []table{userTable, streamTable, versionTable, catalogTable, g
 
 const (
 	qDaySpend    = "SELECT coins FROM viewer_spend WHERE user_id = ? AND day = ?"
-	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction FROM users WHERE id = ?"
+	qUser        = "SELECT id, display_name, country, age_verified, status, created_at, updated_at, status_reason, status_at, restriction, spend_cap FROM users WHERE id = ?"
 	qStream      = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE id = ?"
 	qLiveStream  = "SELECT id, creator_id, title, status, started_at, ended_at FROM streams WHERE creator_id = ? AND status = 'live'"
 	qCatalogGift = "SELECT gift_id, version, name, coins, streakable, diamond_rate, active FROM catalog_gifts WHERE gift_id = ? ORDER BY version DESC LIMIT 1"
@@ -59,7 +59,7 @@ func scanUser(r scanner) (*gifting.User, error) {
 	var age int
 	var created, updated int64
 	var statusAt sql.NullInt64
-	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &age, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction); err != nil {
+	if err := r.Scan(&u.ID, &u.DisplayName, &u.Country, &age, &u.Status, &created, &updated, &u.StatusReason, &statusAt, &u.Restriction, &u.SpendCap); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ledger.ErrNotFound
 		}
@@ -161,7 +161,7 @@ func (t *Tx) PutUser(ctx context.Context, u *gifting.User) error {
 	if u.StatusAt != nil {
 		statusAt = micros(*u.StatusAt)
 	}
-	t.insert(userTable, u.ID, u.DisplayName, u.Country, b2i(u.AgeVerified), u.Status, micros(u.CreatedAt), micros(u.UpdatedAt), u.StatusReason, statusAt, u.Restriction)
+	t.insert(userTable, u.ID, u.DisplayName, u.Country, b2i(u.AgeVerified), u.Status, micros(u.CreatedAt), micros(u.UpdatedAt), u.StatusReason, statusAt, u.Restriction, u.SpendCap)
 	return nil
 }
 

@@ -74,3 +74,15 @@ func (db *DB) DiamondsReceivedSince(ctx context.Context, creatorID string, since
 	}
 	return n, nil
 }
+
+// NewAccountCoins implements cashout.Reader: coins a creator received in
+// gifts at or after since from accounts created at or after accountsSince.
+func (db *DB) NewAccountCoins(ctx context.Context, creatorID string, since, accountsSince time.Time) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(g.coins), 0) FROM gifts g JOIN users u ON u.id = g.sender_id
+WHERE g.creator_id = ? AND g.created_at >= ? AND u.created_at >= ?`, creatorID, micros(since), micros(accountsSince)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: coins from new accounts: %w", err)
+	}
+	return n, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ func RunTrust[T cashout.Tx](t *testing.T, open Open[T]) {
 		{"LaunderingWithinHoldingPeriod", testLaunderingPending[T]},
 		{"LaunderingAfterPayout", testLaunderingPaid[T]},
 		{"RefundsPartialRepeatedOutOfOrder", testRefunds[T]},
+		{"ConcurrentDeliveriesCreditOnce", testConcurrentDeliveries[T]},
+		{"GiftVelocity", testVelocity[T]},
+		{"ReviewHoldOnNewAccounts", testReviewHold[T]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,6 +398,127 @@ func testRefunds[T cashout.Tx](t *testing.T, open Open[T]) {
 	u, _ := c.svc.GetUser(ctx, "v")
 	if u.Restriction != "" {
 		t.Fatalf("restriction %q", u.Restriction)
+	}
+	mustClean(t, c.e)
+}
+
+// testConcurrentDeliveries: five deliveries of one event at once, and the
+// session's two "paid" events (completed, async succeeded), credit once.
+func testConcurrentDeliveries[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economy.Seed())
+	c.user(t, "v")
+	p, _, err := c.svc.Purchase(ctx, gifting.Idem{Key: "k", Hash: "h"}, gifting.PurchaseInput{UserID: "v", PackageID: economy.PackageID("web", "USD", 700), Provider: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range 6 {
+		id := "evt_completed"
+		if i == 5 {
+			id = "evt_async_succeeded"
+		}
+		wg.Go(func() {
+			_, errs[i] = c.svc.HandlePayment(ctx, gifting.PaymentEvent{ID: id, Provider: "card", Kind: gifting.PaymentPaid, PurchaseID: p.ID, ProviderRef: "pi_k", Amount: 999, Currency: "USD"})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+	}
+	if got := c.bal(t, ledger.CoinsOf("v")); got != 700 {
+		t.Fatalf("six deliveries credited %d coins, want 700 once", got)
+	}
+	// A paid event whose amount is not the price leaves a purchase pending.
+	q, _, err := c.svc.Purchase(ctx, gifting.Idem{Key: "k2", Hash: "h"}, gifting.PurchaseInput{UserID: "v", PackageID: economy.PackageID("web", "USD", 700), Provider: "card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.svc.HandlePayment(ctx, gifting.PaymentEvent{ID: "evt_cheap", Provider: "card", Kind: gifting.PaymentPaid, PurchaseID: q.ID, Amount: 99, Currency: "USD"})
+	wantCode(t, "a payment of the wrong amount", err, "payment_mismatch")
+	mustClean(t, c.e)
+}
+
+func testVelocity[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economyWith(t, "max_gifts_per_minute = 0", "max_gifts_per_minute = 3"))
+	c.creator(t, "cv", "US", 0)
+	c.live(t, "s-cv", "cv")
+	c.user(t, "fast")
+	c.buy(t, "fast", 350)
+	c.clock.Advance(30 * time.Second) // start inside a minute
+	for i := range 3 {
+		if _, err := c.gift("s-cv", "fast", "rose", 1, ""); err != nil {
+			t.Fatalf("gift %d: %v", i+1, err)
+		}
+	}
+	_, err := c.gift("s-cv", "fast", "rose", 1, "")
+	wantCode(t, "a fourth gift in the minute", err, "gift_velocity")
+	c.clock.Advance(time.Minute)
+	if _, err := c.gift("s-cv", "fast", "rose", 1, ""); err != nil {
+		t.Fatalf("the next minute: %v", err)
+	}
+	if c.bal(t, ledger.CoinsOf("fast")) != 346 {
+		t.Fatal("a refused gift moved coins")
+	}
+	mustClean(t, c.e)
+}
+
+// testReviewHold: fresh accounts pouring coins into one creator hold the
+// creator's payouts until the trust team releases them.
+func testReviewHold[T cashout.Tx](t *testing.T, open Open[T]) {
+	c := newTrustEnv(t, open, economyWith(t, "new_account_coins_per_hour = 0", "new_account_coins_per_hour = 30000"))
+	c.creator(t, "old", "US", 0)
+	c.live(t, "s-old", "old")
+	c.user(t, "veteran")
+	c.buy(t, "veteran", 17500)
+	c.buy(t, "veteran", 17500)
+	c.clock.Advance(8 * 24 * time.Hour)
+	// A week-old account's gifts do not count: no hold.
+	if _, err := c.gift("s-old", "veteran", "rocket", 1, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.user(t, "fresh")
+	c.buy(t, "fresh", 17500)
+	c.buy(t, "fresh", 17500)
+	if _, err := c.gift("s-old", "fresh", "rocket", 1, ""); err != nil { // 20,000 coins from a new account: under 30,000
+		t.Fatal(err)
+	}
+	if _, _, err := c.cash.PutMethod(ctx, gifting.Idem{}, "old", cashout.Method{Kind: cashout.MethodPayPal, PayPalEmail: "old@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.request("old", "20000")
+	if err != nil {
+		t.Fatalf("under the threshold: %v", err)
+	}
+	if _, _, err := c.cash.Cancel(ctx, gifting.Idem{}, "old", w.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.user(t, "fresh2")
+	c.buy(t, "fresh2", 17500)
+	if _, err := c.gift("s-old", "fresh2", "interstellar", 1, ""); err != nil { // +10,000: 30,000 is not over 30,000
+		t.Fatal(err)
+	}
+	if _, err := c.gift("s-old", "fresh2", "rose", 1, ""); err != nil { // 30,001
+		t.Fatal(err)
+	}
+	_, err = c.request("old", "20000")
+	wantCode(t, "over the threshold", err, "payouts_held")
+	u, _ := c.svc.GetUser(ctx, "old")
+	if u.Restriction != gifting.RestrictionPayoutReview {
+		t.Fatalf("restriction %q", u.Restriction)
+	}
+	// Still held an hour later (the hold stays until released)…
+	c.clock.Advance(2 * time.Hour)
+	_, err = c.request("old", "20000")
+	wantCode(t, "still held", err, "payouts_held")
+	// …until the trust team releases it.
+	if _, _, err := c.svc.ReleasePayouts(ctx, gifting.Idem{}, "old", "reviewed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.request("old", "20000"); err != nil {
+		t.Fatalf("after the release: %v", err)
 	}
 	mustClean(t, c.e)
 }
