@@ -25,6 +25,7 @@ import (
 	"github.com/glint-economy/glint/internal/ledger"
 	"github.com/glint-economy/glint/internal/money"
 	"github.com/glint-economy/glint/internal/payments/stripe"
+	"github.com/glint-economy/glint/internal/realtime"
 )
 
 // Config wires a Server.
@@ -56,6 +57,8 @@ type Config struct {
 	// nothing. AuditStore serves GET /v1/admin/audit; nil leaves it out.
 	Audit      *audit.Recorder
 	AuditStore audit.Store
+	// Events serves GET /v1/streams/{stream_id}/events; nil answers 404.
+	Events *realtime.Hub
 }
 
 // Server is the HTTP API.
@@ -104,6 +107,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
 	s.mux.Handle("GET /docs", docsHandler())
 	s.mux.Handle("GET /docs/", docsHandler())
+	s.mux.HandleFunc("GET /v1/streams/{stream_id}/events", s.streamEvents)
 	s.mux.HandleFunc("/", s.noRoute)
 	s.handler = s.auditMiddleware(s.mux)
 	return s

@@ -276,6 +276,7 @@ func testLaunderingPending[T cashout.Tx](t *testing.T, open Open[T]) {
 	}
 	_ = p
 	mustClean(t, c.e)
+	c.booksReconcile(t)
 }
 
 // testLaunderingPaid: no holding period; the coins are gifted, C cashes
@@ -345,6 +346,26 @@ func testLaunderingPaid[T cashout.Tx](t *testing.T, open Open[T]) {
 	if u.Restriction != "" {
 		t.Fatalf("restriction %q after the debt was repaid", u.Restriction)
 	}
+	c.booksReconcile(t)
+}
+
+// booksReconcile checks the platform's books (glint report) at the end of a
+// scenario: every figure agrees with the ledger.
+func (c *cashoutEnv[T]) booksReconcile(t *testing.T) {
+	t.Helper()
+	rr, ok := c.e.Read.(cashout.ReportReader)
+	if !ok {
+		t.Fatal("the engine's Read is not a cashout.ReportReader")
+	}
+	rep, err := cashout.BuildReport(ctx, c.econ, rr, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range rep.Checks {
+		if !ch.OK {
+			t.Errorf("the books do not reconcile: %s: %s", ch.Name, ch.Detail)
+		}
+	}
 }
 
 // testRefunds: partial refunds take back their share of the coins (rounded
@@ -400,6 +421,7 @@ func testRefunds[T cashout.Tx](t *testing.T, open Open[T]) {
 		t.Fatalf("restriction %q", u.Restriction)
 	}
 	mustClean(t, c.e)
+	c.booksReconcile(t)
 }
 
 // testConcurrentDeliveries: five deliveries of one event at once, and the

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// streamEvents serves GET /v1/streams/{stream_id}/events: the stream's
+// events as Server-Sent Events (see package realtime), to any authenticated
+// caller, like GET /v1/streams/{stream_id}. It is a plain handler, not a
+// huma operation: it streams, and docs/API.md describes it.
+//
+// A reconnecting client sends the id of the last event it saw in
+// Last-Event-ID (EventSource does) or, where it cannot set headers,
+// ?last_event_id=. Every event is flushed as it comes, and a ": ping"
+// comment every heartbeat of the hub keeps proxies from closing an idle
+// response. The server's
+// read and write timeouts are lifted for the response; it ends when the
+// client goes, or when the hub closes (server shutdown).
+func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
+	hub := s.cfg.Events
+	if hub == nil {
+		writeJSONError(w, newAPIError(http.StatusNotFound, "not_found", "no such route: "+r.Method+" "+r.URL.Path, nil))
+		return
+	}
+	ctx := r.Context()
+	p, err := s.auth.Authenticate(ctx, r.Header.Get("Authorization"))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="glint"`)
+		writeJSONError(w, s.apiErrorOf(ctx, err))
+		return
+	}
+	ctx = context.WithValue(ctx, principalKey{}, p)
+	id := r.PathValue("stream_id")
+	st, err := s.svc.GetStream(ctx, id)
+	if err != nil {
+		writeJSONError(w, s.apiErrorOf(ctx, err))
+		return
+	}
+	// The database's top gifters make the hub's leaderboard exact (see
+	// realtime.Hub.Seed).
+	hub.Seed(id, st.TopGifters)
+
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("last_event_id")
+	}
+	msgs, cancel := hub.Subscribe(id, last)
+	defer cancel()
+
+	rc := http.NewResponseController(w)
+	// The server's ReadTimeout and WriteTimeout would cut the stream (the
+	// read deadline cancels the request's context when it passes).
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	beat := time.NewTicker(hub.Heartbeat())
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			if _, err := w.Write(m.SSE()); err != nil {
+				return
+			}
+		case <-beat.C:
+			if _, err := w.Write([]byte(": ping\n\n")); err != nil {
+				return
+			}
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// apiErrorOf maps err through mapError to the answer to write.
+func (s *Server) apiErrorOf(ctx context.Context, err error) *apiError {
+	var ae *apiError
+	if errors.As(s.mapError(ctx, err), &ae) {
+		return ae
+	}
+	return newAPIError(http.StatusInternalServerError, "internal", "internal error", nil)
+}
