@@ -138,10 +138,12 @@ type Config struct {
 	// Logger receives the entries that could not be stored; slog.Default
 	// when nil.
 	Logger *slog.Logger
-	// Buffer is how many entries may wait for the writer (default 4096).
+	// Buffer is how many entries may wait for the writer (default 16384).
 	Buffer int
-	// MaxBatch is the most entries per write (default 256).
+	// MaxBatch is the most entries per write (default 2048).
 	MaxBatch int
+	// Linger is how long the writer waits to fill a batch (default 50 ms).
+	Linger time.Duration
 	// FullWait is how long Record waits for room in a full buffer before
 	// it writes the entry itself (default 1 s).
 	FullWait time.Duration
@@ -181,10 +183,13 @@ func NewRecorder(cfg Config) *Recorder {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Buffer <= 0 {
-		cfg.Buffer = 4096
+		cfg.Buffer = 16384
+	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = 50 * time.Millisecond
 	}
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 256
+		cfg.MaxBatch = 2048
 	}
 	if cfg.FullWait <= 0 {
 		cfg.FullWait = time.Second
@@ -280,6 +285,10 @@ func (r *Recorder) run() {
 			return
 		}
 		batch = append(batch[:0], first)
+		// Linger a moment for more: on SQLite every write is a commit on
+		// the ledger's single write connection, so fewer, larger batches
+		// leave it to the gifts.
+		linger := time.NewTimer(r.cfg.Linger)
 	fill:
 		for len(batch) < r.cfg.MaxBatch {
 			select {
@@ -288,10 +297,11 @@ func (r *Recorder) run() {
 					break fill
 				}
 				batch = append(batch, e)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		_ = r.write(context.Background(), batch)
 	}
 }
