@@ -68,6 +68,7 @@ type serveFlags struct {
 	fxEvery               time.Duration
 	stripe                stripe.Config
 	auditTrustedProxies   []string
+	rate                  httpapi.RateLimits
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -102,6 +103,9 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.stripe.WebhookSecrets, "stripe-webhook-secret", splitEnv("GLINT_STRIPE_WEBHOOK_SECRET"), "signing secret(s) of the Stripe webhook endpoint /v1/webhooks/stripe; several during a rotation (env GLINT_STRIPE_WEBHOOK_SECRET)")
 	fl.StringVar(&f.stripe.SuccessURL, "stripe-success-url", "", "where Stripe sends a viewer after paying (may hold {CHECKOUT_SESSION_ID})")
 	fl.StringVar(&f.stripe.CancelURL, "stripe-cancel-url", "", "where Stripe sends a viewer who goes back")
+	fl.Float64Var(&f.rate.PerKey, "rate-key", httpapi.DefaultRateLimits.PerKey, "requests per second per API key, bursts of twice that (0: no limit)")
+	fl.Float64Var(&f.rate.PerUser, "rate-user", httpapi.DefaultRateLimits.PerUser, "requests per second per end user (user token), bursts of twice that (0: no limit)")
+	fl.Float64Var(&f.rate.PerIP, "rate-ip", httpapi.DefaultRateLimits.PerIP, "requests per second per client address without an API key, bursts of twice that (0: no limit)")
 	fl.StringSliceVar(&f.auditTrustedProxies, "audit-trusted-proxies", nil, "proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client address in the audit log; none by default")
 }
 
@@ -346,7 +350,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	a.closers = append(a.closers, rec.Stop)
 
 	a.api = httpapi.New(httpapi.Config{
-		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, Logger: log, Registry: reg, Version: version,
+		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, RateLimits: &f.rate, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {

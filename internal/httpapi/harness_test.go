@@ -188,7 +188,7 @@ func (l errorLog) WithGroup(string) slog.Handler      { return l }
 
 // newHarness builds glint the way `glint serve` wires it, on a fresh
 // database, with an admin and a service key.
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB, opts ...func(*httpapi.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: epoch}
@@ -260,8 +260,9 @@ func newHarness(t testing.TB) *harness {
 	h.admin, _ = h.newKey(auth.ScopeAdmin)
 	h.service, h.serviceKeyID = h.newKey(auth.ScopeService)
 
-	h.api = httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Service: svc, Cashout: cash, Reports: db, Stripe: sp, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
+		RateLimits: &httpapi.RateLimits{}, // off: the tables fire requests back to back
 		Logger: slog.New(errorLog{h.world}),
 		Ready:  func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {
@@ -271,7 +272,12 @@ func newHarness(t testing.TB) *harness {
 			}
 			return ledger.Check(s), nil
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h.api = httpapi.New(cfg)
+
 	srv := httptest.NewServer(h.api)
 	t.Cleanup(srv.Close)
 	h.URL = srv.URL

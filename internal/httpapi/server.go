@@ -59,6 +59,9 @@ type Config struct {
 	AuditStore audit.Store
 	// Events serves GET /v1/streams/{stream_id}/events; nil answers 404.
 	Events *realtime.Hub
+	// RateLimits bound requests per key, user and address; nil means
+	// DefaultRateLimits, zero rates turn a limit off.
+	RateLimits *RateLimits
 }
 
 // Server is the HTTP API.
@@ -70,6 +73,7 @@ type Server struct {
 	api     huma.API
 	mux     *http.ServeMux
 	metrics *metrics
+	limits  *rateLimiter
 	handler http.Handler // mux behind auditMiddleware
 }
 
@@ -88,7 +92,11 @@ func New(cfg Config) *Server {
 	if cfg.UserTokenTTL <= 0 {
 		cfg.UserTokenTTL = 15 * time.Minute
 	}
-	s := &Server{cfg: cfg, svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry)}
+	limits := DefaultRateLimits
+	if cfg.RateLimits != nil {
+		limits = *cfg.RateLimits
+	}
+	s := &Server{cfg: cfg, svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(cfg.Registry), limits: newRateLimiter(limits)}
 	hc := huma.DefaultConfig("glint", cfg.Version)
 	hc.Info.Description = "The glint virtual-gifting economy API. Coins are JSON integers; diamonds and money are decimal strings. " +
 		"Authenticate with `Authorization: Bearer <API key or user token>`. Every mutating call takes an `Idempotency-Key` header; calls that move money require it."
@@ -100,6 +108,7 @@ func New(cfg Config) *Server {
 	}
 	s.api = humago.New(s.mux, hc)
 	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.rateLimit)
 	s.api.UseMiddleware(s.auditPrincipal)
 	s.routes()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
