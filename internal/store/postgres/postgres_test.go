@@ -231,3 +231,8 @@ func TestTrustConformance(t *testing.T) {
 	t.Parallel()
 	storetest.RunTrust(t, engine)
 }
+
+func TestBank(t *testing.T) {
+	t.Parallel()
+	storetest.RunBank(t, engine)
+}

@@ -62,3 +62,7 @@ func TestCashoutConformance(t *testing.T) {
 func TestTrustConformance(t *testing.T) {
 	storetest.RunTrust(t, engine)
 }
+
+func TestBank(t *testing.T) {
+	storetest.RunBank(t, engine)
+}
