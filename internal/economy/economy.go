@@ -554,6 +554,11 @@ func (e *Economy) validate() error {
 	return nil
 }
 
+// MaxGiftCoins bounds a gift's price: a billion coins (about 14 million USD
+// at the seed's prices) is far above any real gift, and keeps every product
+// of price, quantity and rate far from overflowing.
+const MaxGiftCoins = 1_000_000_000
+
 // CheckGift checks one gift of a catalog, from the file or from an admin
 // edit. The error's Field is relative to the gift: "id", "name", "coins" or
 // "diamond_rate".
@@ -565,6 +570,8 @@ func CheckGift(g Gift) *FieldError {
 		return &FieldError{Field: "name", Message: "must be set"}
 	case g.Coins <= 0:
 		return &FieldError{Field: "coins", Message: "must be greater than zero"}
+	case g.Coins > MaxGiftCoins:
+		return &FieldError{Field: "coins", Message: fmt.Sprintf("must be at most %d", MaxGiftCoins)}
 	}
 	if g.DiamondRate != nil {
 		if err := checkRate(*g.DiamondRate); err != nil {

@@ -152,6 +152,8 @@ func CheckDisplayName(name string) error {
 			return InvalidField("display_name", "display_name contains a control character (U+%04X)", r)
 		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
 			return InvalidField("display_name", "display_name contains a bidirectional control character (U+%04X)", r)
+		case r == utf8.RuneError:
+			return InvalidField("display_name", "display_name contains U+FFFD: it was not valid text (a lone surrogate or a bad byte)")
 		case unicode.Is(unicode.Cf, r):
 			return InvalidField("display_name", "display_name contains an invisible formatting character (U+%04X)", r)
 		}

@@ -263,8 +263,8 @@ func newHarness(t testing.TB, opts ...func(*httpapi.Config)) *harness {
 	cfg := httpapi.Config{
 		Service: svc, Cashout: cash, Reports: db, Stripe: sp, Auth: authn, FX: fx, Registry: prometheus.NewRegistry(), Version: "test",
 		RateLimits: &httpapi.RateLimits{}, // off: the tables fire requests back to back
-		Logger: slog.New(errorLog{h.world}),
-		Ready:  func(ctx context.Context) error { return db.Ping(ctx) },
+		Logger:     slog.New(errorLog{h.world}),
+		Ready:      func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {
 			s, err := db.Snapshot(ctx)
 			if err != nil {
