@@ -211,7 +211,7 @@ func (a *Authenticator) MintUserToken(userID string, ttl time.Duration) (string,
 }
 
 func (a *Authenticator) token(raw string) (Principal, error) {
-	parserOpts := []jwt.ParserOption{jwt.WithTimeFunc(a.cfg.Now), jwt.WithExpirationRequired(), jwt.WithLeeway(5 * time.Second)}
+	parserOpts := []jwt.ParserOption{jwt.WithTimeFunc(a.cfg.Now), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5 * time.Second)}
 	// glint's own token first.
 	if len(a.cfg.TokenSecret) > 0 {
 		var c jwt.RegisteredClaims

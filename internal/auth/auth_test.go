@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,14 @@ func TestPlatformJWT(t *testing.T) {
 		{"expired", ed(claims(func(c *jwt.RegisteredClaims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Minute)) })), false},
 		{"no expiry", ed(claims(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil })), false},
 		{"no subject", ed(claims(func(c *jwt.RegisteredClaims) { c.Subject = "" })), false},
+		{"not yet valid", ed(claims(func(c *jwt.RegisteredClaims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) })), false},
+		{"issued in the future", ed(claims(func(c *jwt.RegisteredClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) })), false},
+		// Algorithm confusion: HS256 keyed with the Ed25519 public key.
+		{"hs256 with the public key", hs(claims(nil), string(pub)), false},
+		{"a signature of another token", func() string {
+			a, b := strings.Split(ed(claims(nil)), "."), strings.Split(ed(claims(func(c *jwt.RegisteredClaims) { c.Subject = "admin" })), ".")
+			return b[0] + "." + b[1] + "." + a[2]
+		}(), false},
 		{"alg none", func() string {
 			s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims(nil)).SignedString(jwt.UnsafeAllowNoneSignatureType)
 			return s
