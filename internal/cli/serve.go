@@ -34,6 +34,7 @@ import (
 	"github.com/glint-economy/glint/internal/payments"
 	"github.com/glint-economy/glint/internal/payments/stripe"
 	"github.com/glint-economy/glint/internal/payouts/paypal"
+	"github.com/glint-economy/glint/internal/realtime"
 	"github.com/glint-economy/glint/internal/store/postgres"
 	"github.com/glint-economy/glint/internal/store/sqlite"
 	"github.com/glint-economy/glint/internal/webhooks"
@@ -143,7 +144,8 @@ type app struct {
 	auth    *auth.Authenticator
 	api     *httpapi.Server
 	log     *slog.Logger
-	closers []func() // run in reverse by close
+	closers []func()      // run in reverse by close
+	events  *realtime.Hub // stream events; closed when the HTTP server shuts down
 }
 
 // close stops the job runner (letting running jobs finish), then the writer
@@ -227,9 +229,21 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 		}
 		providers = append(providers, sp)
 	}
+	// Stream events (SSE): the hub ends idle streaks on the economy's
+	// timeout; on PostgreSQL the nodes share their events by LISTEN/NOTIFY.
+	hub := realtime.NewHub(realtime.Config{StreakIdleTimeout: econ.Gifting.StreakIdleTimeout.Duration})
+	a.events = hub
+	a.closers = append(a.closers, hub.Close)
+	if pg, ok := db.(*postgres.DB); ok {
+		bridge := realtime.NewPGBridge(realtime.BridgeConfig{Pool: pg.Pool(), Hub: hub, Logger: log})
+		if err := bridge.Start(ctx); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, bridge.Stop)
+	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: econ, FX: live, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
-		Providers: providers,
+		Providers: providers, Publish: hub.Publish,
 	})
 	a.svc = svc
 	if _, err := svc.SyncCatalog(ctx); err != nil {
@@ -350,7 +364,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	a.closers = append(a.closers, rec.Stop)
 
 	a.api = httpapi.New(httpapi.Config{
-		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, RateLimits: &f.rate, Logger: log, Registry: reg, Version: version,
+		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, RateLimits: &f.rate, Events: hub, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
 		Check: func(ctx context.Context) ([]ledger.Problem, error) {
@@ -433,6 +447,10 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
+	// Event streams never go idle: end them when shutdown starts, or
+	// Shutdown would wait for its deadline (each stream lifts WriteTimeout).
+	srv.RegisterOnShutdown(a.events.Close)
+
 	if f.demo {
 		if err := seedDemo(ctx, a, addr, stdout); err != nil {
 			ln.Close()

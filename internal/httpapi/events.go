@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -16,9 +17,8 @@ import (
 // Last-Event-ID (EventSource does) or, where it cannot set headers,
 // ?last_event_id=. Every event is flushed as it comes, and a ": ping"
 // comment every heartbeat of the hub keeps proxies from closing an idle
-// response. The server's
-// read and write timeouts are lifted for the response; it ends when the
-// client goes, or when the hub closes (server shutdown).
+// response. The server's write timeout is lifted for the response; it ends
+// when the client goes, or when the hub closes (server shutdown).
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	hub := s.cfg.Events
 	if hub == nil {
@@ -30,6 +30,11 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="glint"`)
 		writeJSONError(w, s.apiErrorOf(ctx, err))
+		return
+	}
+	if secs, limited := s.overLimit(p, r.RemoteAddr); limited {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeJSONError(w, rateLimited(secs))
 		return
 	}
 	ctx = context.WithValue(ctx, principalKey{}, p)
@@ -51,9 +56,8 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 
 	rc := http.NewResponseController(w)
-	// The server's ReadTimeout and WriteTimeout would cut the stream (the
-	// read deadline cancels the request's context when it passes).
-	_ = rc.SetReadDeadline(time.Time{})
+	// The server's WriteTimeout would cut the stream. (Its ReadTimeout does
+	// not: net/http lifts the read deadline once a body-less request is read.)
 	_ = rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

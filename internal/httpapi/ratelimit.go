@@ -91,18 +91,17 @@ func newRateLimiter(l RateLimits) *rateLimiter {
 	return &rateLimiter{key: newLimiterSet(l.PerKey), user: newLimiterSet(l.PerUser), ip: newLimiterSet(l.PerIP)}
 }
 
-// rateLimit is the huma middleware after authenticate: it answers 429 with
-// Retry-After (whole seconds, at least 1) when the caller is over a limit.
-func (s *Server) rateLimit(ctx huma.Context, next func(huma.Context)) {
+// overLimit takes a token for the caller and, when there is none, returns
+// the whole seconds (at least 1) to wait.
+func (s *Server) overLimit(p auth.Principal, remoteAddr string) (int, bool) {
 	now := time.Now()
-	p, _ := ctx.Context().Value(principalKey{}).(auth.Principal)
 	var ok bool
 	var wait time.Duration
 	switch {
 	case p.KeyID != "":
 		ok, wait = s.limits.key.allow(p.KeyID, now)
 	default:
-		ip := ctx.RemoteAddr()
+		ip := remoteAddr
 		if host, _, err := net.SplitHostPort(ip); err == nil {
 			ip = host
 		}
@@ -111,11 +110,25 @@ func (s *Server) rateLimit(ctx huma.Context, next func(huma.Context)) {
 		}
 	}
 	if ok {
+		return 0, false
+	}
+	return max(1, int(math.Ceil(wait.Seconds()))), true
+}
+
+func rateLimited(secs int) *apiError {
+	return newAPIError(http.StatusTooManyRequests, "rate_limited", "too many requests: retry after "+strconv.Itoa(secs)+" s", map[string]any{"retry_after_seconds": secs})
+}
+
+// rateLimit is the huma middleware after authenticate: it answers 429 with
+// Retry-After when the caller is over a limit.
+func (s *Server) rateLimit(ctx huma.Context, next func(huma.Context)) {
+	p, _ := ctx.Context().Value(principalKey{}).(auth.Principal)
+	secs, limited := s.overLimit(p, ctx.RemoteAddr())
+	if !limited {
 		next(ctx)
 		return
 	}
-	secs := max(1, int(math.Ceil(wait.Seconds())))
 	ctx.SetHeader("Retry-After", strconv.Itoa(secs))
-	e := newAPIError(http.StatusTooManyRequests, "rate_limited", "too many requests: retry after "+strconv.Itoa(secs)+" s", map[string]any{"retry_after_seconds": secs})
+	e := rateLimited(secs)
 	_ = huma.WriteErr(s.api, ctx, e.status, e.ErrorBody.Error.Message, e)
 }

@@ -85,7 +85,7 @@ const (
 // Reasons of reset messages.
 const (
 	// ResetGap: the id the viewer resumed from is older than the log (or
-	// not an id of this node); its messages are gone.
+	// not a number); what came after it is gone.
 	ResetGap = "gap"
 	// ResetSlow: the viewer fell behind and was cut off; reconnecting with
 	// the last id seen replays what it missed, if still in the log.
@@ -805,7 +805,7 @@ func (h *Hub) resetStream(streamID, reason string) {
 // nothing happened in.
 func (h *Hub) janitor() {
 	defer close(h.done)
-	t := time.NewTicker(min(h.cfg.Window/2, 30*time.Second))
+	t := time.NewTicker(max(min(h.cfg.Window/2, 30*time.Second), 10*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {

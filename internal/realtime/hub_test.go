@@ -185,7 +185,9 @@ func TestResume(t *testing.T) {
 	want := until(t, all, isGift(giftID(events[9])))
 	want = append(want, next(t, all), next(t, all))
 	checkIDs(t, seen)
-	if d := cmp.Diff(want, seen, cmp.Comparer(func(a, b realtime.Message) bool { return a.ID == b.ID && a.Type == b.Type && bytes.Equal(a.Data, b.Data) })); d != "" {
+	if d := cmp.Diff(want, seen, cmp.Comparer(func(a, b realtime.Message) bool {
+		return a.ID == b.ID && a.Type == b.Type && bytes.Equal(a.Data, b.Data)
+	})); d != "" {
 		t.Errorf("resumed messages (-want +got):\n%s", d)
 	}
 	if n := len(ofType(seen, realtime.TypeGift)); n != 10 {
@@ -214,7 +216,7 @@ func TestReset(t *testing.T) {
 	start := next(t, ref).ID
 	h.Publish(giftEvent("s1", "v1", 1, "", 0))
 	first := until(t, ref, func(m realtime.Message) bool { return m.Type == realtime.TypeLeaderboard }) // gift, leaderboard
-	clk.Advance(2 * time.Minute)                                                                     // out of the window
+	clk.Advance(2 * time.Minute)                                                                        // out of the window
 	h.Publish(giftEvent("s1", "v1", 1, "", 0))
 	second := until(t, ref, func(m realtime.Message) bool { return m.Type == realtime.TypeLeaderboard })
 	head := second[1].ID

@@ -55,6 +55,10 @@ type BridgeConfig struct {
 	// MinBackoff and MaxBackoff bound the wait between attempts to
 	// reconnect the listening connection (defaults 100ms and 10s).
 	MinBackoff, MaxBackoff time.Duration
+	// KeepAlive is how long the listening connection may stay quiet before
+	// it is pinged (default 30s), so a connection the network dropped
+	// without a word is found and replaced.
+	KeepAlive time.Duration
 }
 
 // PGBridge carries stream events between glint nodes sharing a PostgreSQL
@@ -80,10 +84,12 @@ type PGBridge struct {
 	log     *slog.Logger
 	node    string
 	backoff [2]time.Duration
+	alive   time.Duration
 
-	mu  sync.Mutex // orders seq with the queue
-	seq uint64
-	out chan string
+	mu      sync.Mutex // orders seq with the queue
+	seq     uint64
+	out     chan string
+	dropped int // events dropped since the queue was last found full
 
 	peers map[string]uint64 // last seq per node; the receiver's own
 
@@ -111,7 +117,10 @@ func NewPGBridge(c BridgeConfig) *PGBridge {
 	if c.MaxBackoff < c.MinBackoff {
 		c.MaxBackoff = max(c.MinBackoff, 10*time.Second)
 	}
-	return &PGBridge{hub: c.Hub, pool: c.Pool, log: c.Logger, node: c.Node, backoff: [2]time.Duration{c.MinBackoff, c.MaxBackoff},
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = 30 * time.Second
+	}
+	return &PGBridge{hub: c.Hub, pool: c.Pool, log: c.Logger, node: c.Node, backoff: [2]time.Duration{c.MinBackoff, c.MaxBackoff}, alive: c.KeepAlive,
 		out: make(chan string, c.Queue), peers: map[string]uint64{}}
 }
 
@@ -173,8 +182,13 @@ func (b *PGBridge) enqueue(streamID, typ string, data json.RawMessage) {
 	p := encodeEnvelope(envelope{Node: b.node, Seq: b.seq, Stream: streamID, Type: typ, Data: data})
 	select {
 	case b.out <- p:
+		if b.dropped > 0 {
+			b.log.Warn("realtime: the notification queue was full; events dropped", slog.Int("events", b.dropped))
+			b.dropped = 0
+		}
 	default:
-		b.log.Warn("realtime: the notification queue is full; event dropped", slog.String("stream_id", streamID), slog.String("type", typ))
+		// Logged once the queue has room again, not once per event.
+		b.dropped++
 	}
 }
 
@@ -266,13 +280,27 @@ func (b *PGBridge) receive(ctx context.Context, conn *pgx.Conn) {
 	}
 }
 
+// wait applies notifications until the connection fails; a connection
+// quiet for KeepAlive is pinged.
 func (b *PGBridge) wait(ctx context.Context, conn *pgx.Conn) error {
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		wctx, cancel := context.WithTimeout(ctx, b.alive)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			b.handle(n.Payload)
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			// A timeout leaves a pgx connection usable.
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ping: %w", err)
+			}
+		default:
 			return err
 		}
-		b.handle(n.Payload)
 	}
 }
 
