@@ -15,4 +15,16 @@ if [ -x scripts/pg.sh ]; then
   trap pg_stop EXIT
 fi
 
+# The browser tests need Chromium: scripts/chromium.sh installs it when
+# missing (as root, with apt-get). With GLINT_REQUIRE_CHROMIUM=1 (CI) a
+# browser test that cannot run fails.
+if chromium_path="$(./scripts/chromium.sh)"; then
+  export GLINT_CHROMIUM="$chromium_path"
+elif [ "${GLINT_REQUIRE_CHROMIUM:-}" = 1 ]; then
+  echo "Chromium unavailable and GLINT_REQUIRE_CHROMIUM=1" >&2
+  exit 1
+else
+  echo "Chromium unavailable: the browser tests will skip" >&2
+fi
+
 go test -count=1 -timeout 15m "$@" ./...

@@ -61,5 +61,5 @@ Try:
   open %s/docs
 
 `, biggest.Coins, secret, tok, base, tok, base, tok, base, tok, base, secret, base, base)
-	return nil
+	return startDemoViewers(ctx, a, addr, out)
 }

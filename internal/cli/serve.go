@@ -37,6 +37,7 @@ import (
 	"github.com/glint-economy/glint/internal/realtime"
 	"github.com/glint-economy/glint/internal/store/postgres"
 	"github.com/glint-economy/glint/internal/store/sqlite"
+	"github.com/glint-economy/glint/internal/web"
 	"github.com/glint-economy/glint/internal/webhooks"
 )
 
@@ -143,6 +144,7 @@ type app struct {
 	svc     *gifting.Service
 	auth    *auth.Authenticator
 	api     *httpapi.Server
+	handler http.Handler // the web pages in front of the API: what serve serves
 	log     *slog.Logger
 	closers []func()      // run in reverse by close
 	events  *realtime.Hub // stream events; closed when the HTTP server shuts down
@@ -363,18 +365,38 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	rec.Start()
 	a.closers = append(a.closers, rec.Stop)
 
+	check := func(ctx context.Context) ([]ledger.Problem, error) {
+		s, err := db.Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return ledger.Check(s), nil
+	}
 	a.api = httpapi.New(httpapi.Config{
 		Service: svc, Cashout: cash, Auth: a.auth, FX: live, FXStore: db, Reports: db, Stripe: sp, Audit: rec, AuditStore: db, RateLimits: &f.rate, Events: hub, Logger: log, Registry: reg, Version: version,
 		MaxBatchGifts: f.maxBatchGifts,
 		Ready:         func(ctx context.Context) error { return db.Ping(ctx) },
-		Check: func(ctx context.Context) ([]ledger.Problem, error) {
-			s, err := db.Snapshot(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return ledger.Check(s), nil
-		},
+		Check:         check,
 	})
+
+	// The web pages (internal/web) serve /login, /live/…, /creator, /overlay/…,
+	// /admin… and /static/…, and hand every other path to the API. Their
+	// secret signs sessions, CSRF tokens and overlay keys; kept in the
+	// database like the user-token secret, so sign-ins survive restarts.
+	webSecret, err := db.Setting(ctx, "web_session_secret", func() (string, error) {
+		var b [32]byte
+		_, err := rand.Read(b[:])
+		return hex.EncodeToString(b[:]), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.handler, err = web.Handler(web.Config{
+		Service: svc, Cashout: cash, Reports: db, Auth: a.auth, Keys: db, FX: live, FXStore: db, Users: db,
+		Events: hub, Check: check, Audit: rec, Secret: []byte(webSecret), Logger: log, Next: a.api,
+	}); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -440,7 +462,7 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	}
 	addr := ln.Addr().String()
 	srv := &http.Server{
-		Handler:           a.api,
+		Handler:           a.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
