@@ -71,6 +71,7 @@ type serveFlags struct {
 	stripe                stripe.Config
 	auditTrustedProxies   []string
 	rate                  httpapi.RateLimits
+	secureCookies         bool
 }
 
 func (f *serveFlags) register(cmd *cobra.Command) {
@@ -108,6 +109,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.Float64Var(&f.rate.PerKey, "rate-key", httpapi.DefaultRateLimits.PerKey, "requests per second per API key, bursts of twice that (0: no limit)")
 	fl.Float64Var(&f.rate.PerUser, "rate-user", httpapi.DefaultRateLimits.PerUser, "requests per second per end user (user token), bursts of twice that (0: no limit)")
 	fl.Float64Var(&f.rate.PerIP, "rate-ip", httpapi.DefaultRateLimits.PerIP, "requests per second per client address without an API key, bursts of twice that (0: no limit)")
+	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the web pages' cookies Secure on every request (behind a proxy that terminates TLS)")
 	fl.StringSliceVar(&f.auditTrustedProxies, "audit-trusted-proxies", nil, "proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client address in the audit log; none by default")
 }
 
@@ -393,7 +395,7 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	}
 	if a.handler, err = web.Handler(web.Config{
 		Service: svc, Cashout: cash, Reports: db, Auth: a.auth, Keys: db, FX: live, FXStore: db, Users: db,
-		Events: hub, Check: check, Audit: rec, Secret: []byte(webSecret), Logger: log, Next: a.api,
+		Events: hub, Check: check, Audit: rec, Secret: []byte(webSecret), Logger: log, Next: a.api, SecureCookies: f.secureCookies,
 	}); err != nil {
 		return nil, err
 	}
