@@ -69,6 +69,8 @@ func seedHistory(t *testing.T, path string) (giftKey gifting.Idem, giftIn giftin
 		_, _, err := svc.StartStream(ctx, gifting.Idem{}, gifting.StartStreamInput{ID: "s-" + c, CreatorID: c, Title: "Live " + c})
 		must(err)
 	}
+	_, _, err = svc.SetGoal(ctx, gifting.Idem{}, gifting.SetGoalInput{StreamID: "s-c1", Kind: gifting.GoalCoins, Target: 1000})
+	must(err)
 	giftKey = gifting.Idem{Key: "gift-1", Hash: "h"}
 	giftIn = gifting.SendGiftInput{StreamID: "s-c1", SenderID: "v1", GiftID: "rose", Quantity: 3, ComboID: "combo-1"}
 	first, _, err = svc.SendGift(ctx, giftKey, giftIn)
@@ -166,6 +168,26 @@ func TestCopyRoundTrip(t *testing.T) {
 	va, e1 := src.Setting(ctx, "user_token_secret", nil)
 	vb, e2 := dst.Setting(ctx, "user_token_secret", nil)
 	same("setting", va, vb, e1, e2)
+	for _, c := range []string{"c1", "c2"} {
+		a, e1 := src.CreatorGifters(ctx, c, "all", 10)
+		b, e2 := dst.CreatorGifters(ctx, c, "all", 10)
+		same("gifters of "+c, a, b, e1, e2)
+	}
+	y, w := time.Now().UTC().ISOWeek()
+	wa, e1 := src.TopCreators(ctx, fmt.Sprintf("%04d-W%02d", y, w), 10)
+	wb, e2 := dst.TopCreators(ctx, fmt.Sprintf("%04d-W%02d", y, w), 10)
+	same("creators of the week", wa, wb, e1, e2)
+	for _, v := range []string{"v1", "v2", "v3"} {
+		a, e1 := src.UserSpend(ctx, v)
+		b, e2 := dst.UserSpend(ctx, v)
+		same("coins spent by "+v, a, b, e1, e2)
+	}
+	ga, e1 := src.StreamGoal(ctx, "s-c1")
+	gb, e2 := dst.StreamGoal(ctx, "s-c1")
+	same("goal", ga, gb, e1, e2)
+	if ga == nil || ga.Progress == 0 || len(wa) == 0 {
+		t.Errorf("nothing to compare: goal %+v, creators %+v", ga, wa)
+	}
 
 	// The copy is live: an idempotency key replays its first answer, and new
 	// writes take transaction ids after the copied ones.

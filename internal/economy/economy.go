@@ -54,6 +54,7 @@ type Economy struct {
 	Viewers  Viewers     `toml:"viewers"`
 	Reversal Reversal    `toml:"chargebacks"`
 	Review   Review      `toml:"review"`
+	Levels   Levels      `toml:"levels"`
 	Packages []PriceBook `toml:"packages"`
 	Gifts    []Gift      `toml:"gifts"`
 
@@ -498,6 +499,9 @@ func (e *Economy) validate() error {
 	}
 	if e.Review.NewAccountCoinsPerHour > 0 && e.Review.NewAccountDays < 1 {
 		return bad("review.new_account_days", "must be at least 1 when the rule is on")
+	}
+	if err := e.Levels.validate(); err != nil {
+		return err
 	}
 	if len(e.Packages) == 0 {
 		return bad("packages", "at least one price book is needed")

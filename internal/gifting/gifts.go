@@ -33,6 +33,7 @@ type GiftResult struct {
 	Coins            int64      `json:"coins" doc:"Coins debited from the sender"`
 	Diamonds         string     `json:"diamonds" doc:"Diamonds credited to the creator, exact"`
 	SenderCoinsAfter int64      `json:"sender_coins_after"`
+	SenderLevel      int        `json:"sender_level,omitempty" doc:"The sender's gifter level after this gift (1-50)"`
 	Combo            *ComboInfo `json:"combo,omitempty"`
 	CatalogVersion   int64      `json:"catalog_version"`
 	CreatedAt        time.Time  `json:"created_at"`
@@ -204,6 +205,10 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 				"viewer %s has spent %d of the %d coins a day allows; this gift costs %d", in.SenderID, spent, limit, coins)
 		}
 	}
+	pre, err := s.readTally(ctx, tx, st.ID, in.SenderID)
+	if err != nil {
+		return nil, err
+	}
 	rec := &GiftRecord{
 		ID: newID("g_"), StreamID: st.ID, SenderID: in.SenderID, CreatorID: st.CreatorID, GiftID: g.ID,
 		CatalogVersion: g.Version, Quantity: in.Quantity, UnitCoins: g.Coins, Coins: coins, Milli: milli, CreatedAt: now,
@@ -238,18 +243,27 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 	if err := tx.AddStreamTotals(ctx, st.ID, in.SenderID, StreamDelta{Gifts: 1, Coins: coins, Milli: milli}); err != nil {
 		return nil, err
 	}
+	post, err := s.addTally(ctx, tx, pre, rec)
+	if err != nil {
+		return nil, err
+	}
 	after, err := tx.Balance(ctx, ledger.CoinsOf(in.SenderID))
 	if err != nil {
 		return nil, err
 	}
 	res := &GiftResult{
 		ID: rec.ID, StreamID: st.ID, SenderID: in.SenderID, CreatorID: st.CreatorID, GiftID: g.ID, Quantity: in.Quantity,
-		Coins: coins, Diamonds: money.FormatAsset(milli, money.Diamond), SenderCoinsAfter: after, CatalogVersion: g.Version, CreatedAt: now,
+		Coins: coins, Diamonds: money.FormatAsset(milli, money.Diamond), SenderCoinsAfter: after, SenderLevel: post.level, CatalogVersion: g.Version, CreatedAt: now,
 	}
 	if combo != nil {
 		res.Combo = &ComboInfo{ID: combo.ComboID, Count: combo.Count}
 	}
-	tx.AfterCommit(func() { s.publish(Event{StreamID: st.ID, Type: "gift", Data: res}) })
+	tx.AfterCommit(func() {
+		s.publish(Event{StreamID: st.ID, Type: "gift", Data: res})
+		if post.goal != nil {
+			s.publish(Event{StreamID: st.ID, Type: "goal", Data: post.goal})
+		}
+	})
 	return res, nil
 }
 

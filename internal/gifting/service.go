@@ -26,7 +26,7 @@ type WriteFunc func(ctx context.Context, op func(Tx) error) error
 // Event is something that happened to a stream, published after commit.
 type Event struct {
 	StreamID string
-	Type     string // "gift", "stream.ended", "combo.ended"
+	Type     string // "gift", "stream.ended", "combo.ended", "goal"
 	Data     any
 }
 

@@ -199,6 +199,15 @@ type Tx interface {
 	AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error
 	PutPurchase(ctx context.Context, p *Purchase) error
 	PurchaseByID(ctx context.Context, id string) (*Purchase, error) // ledger.ErrNotFound
+	// Leaderboards, levels and goals (boards.go, goals.go): counters summed
+	// over the batch and written once per key, like AddStreamTotals.
+	AddCreatorGifter(ctx context.Context, creatorID, period, senderID string, d StreamDelta) error
+	AddCreatorWeek(ctx context.Context, week, creatorID string, d StreamDelta) error
+	UserSpend(ctx context.Context, userID string) (int64, error) // including the batch's additions
+	AddUserSpend(ctx context.Context, userID string, coins int64) error
+	StreamGoal(ctx context.Context, streamID string) (*StreamGoal, error) // nil when none; progress includes the batch's
+	PutStreamGoal(ctx context.Context, g *StreamGoal) error
+	AddGoalProgress(ctx context.Context, streamID string, version, n int64) error
 }
 
 // Reader is what the read-side use cases need; it reads committed data.
@@ -216,6 +225,10 @@ type Reader interface {
 	UsersByStatus(ctx context.Context, status string, before time.Time) ([]User, error) // status changed before
 	PendingDiamonds(ctx context.Context) (map[string]int64, error)                      // creator → milli-diamonds pending
 	DiamondsReceivedSince(ctx context.Context, creatorID string, since time.Time) (int64, error)
+	CreatorGifters(ctx context.Context, creatorID, period string, limit int) ([]Gifter, error)
+	TopCreators(ctx context.Context, week string, limit int) ([]CreatorRank, error)
+	UserSpend(ctx context.Context, userID string) (int64, error)
+	StreamGoal(ctx context.Context, streamID string) (*StreamGoal, error) // nil when none
 }
 
 // StreamTotals are a stream's running totals.

@@ -141,6 +141,21 @@ var accessMatrix = map[string][]access{
 		{path: "/v1/users/c1/statements/2026.csv", want: denied},
 		{path: "/v1/users/c1/statements/2026.pdf", want: denied},
 	},
+	"GET /v1/creators/{user_id}/leaderboard": {
+		{path: "/v1/creators/c1/leaderboard?period=all", open: "viewers see a creator's top gifters, like a stream's"},
+	},
+	"GET /v1/leaderboards/creators": {{path: "/v1/leaderboards/creators", open: "the weekly ranking of creators is shown to everyone"}},
+	"GET /v1/users/{user_id}/level": {
+		{path: "/v1/users/v1/level", want: denied}, // what a viewer spent is theirs, like the wallet
+		{path: "/v1/users/ghost/level", want: denied},
+	},
+	"PUT /v1/streams/{stream_id}/goal": {
+		{path: "/v1/streams/s1/goal", body: `{"kind":"coins","target":1}`, want: denied},
+		{path: "/v1/streams/ghost/goal", body: `{"kind":"coins","target":1}`, want: hidden},
+	},
+	// Open like the stream (boards_test.go reads a goal as a viewer); s1 has
+	// none here, and says so.
+	"GET /v1/streams/{stream_id}/goal": {{path: "/v1/streams/s1/goal", want: []int{404}}},
 }
 
 // TestAccessMatrix calls every route with the token of another user and

@@ -130,6 +130,7 @@ func TestAPIScenarios(t *testing.T) {
 		{"cashout", cashoutRows},
 		{"trust", trustRows},
 		{"stripe", stripeRows},
+		{"boards", boardRows},
 	}
 	var ran atomic.Int32
 	t.Cleanup(func() {

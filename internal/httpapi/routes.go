@@ -46,6 +46,7 @@ func (s *Server) routes() {
 	s.auditRoutes()
 	s.trustRoutes()
 	s.stripeRoutes()
+	s.boardRoutes()
 }
 
 func withStatus(o huma.Operation, status int) huma.Operation {

@@ -79,6 +79,7 @@ const (
 	TypeStreakEnd   = "streak.end"
 	TypeLeaderboard = "leaderboard"
 	TypeStreamEnd   = "stream.end"
+	TypeGoal        = "goal"
 	TypeReset       = "reset"
 )
 
@@ -159,7 +160,9 @@ type Gift struct {
 	Coins     int64              `json:"coins"`
 	Diamonds  string             `json:"diamonds"`
 	Combo     *gifting.ComboInfo `json:"combo,omitempty"`
-	CreatedAt time.Time          `json:"created_at"`
+	// SenderLevel is the sender's gifter level after the gift (1–50).
+	SenderLevel int       `json:"sender_level,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Streak is the data of streak and streak.end messages.
@@ -239,6 +242,7 @@ const (
 	relayComboEnded = "combo.ended"
 	relayStreamEnd  = "stream.ended"
 	relayIdle       = "streak.idle"
+	relayGoal       = "goal"
 )
 
 type stream struct {
@@ -557,12 +561,27 @@ func (h *Hub) Publish(ev gifting.Event) {
 		if st != nil {
 			h.streamEnded(ev.StreamID, st, true)
 		}
+	case "goal":
+		data, err := json.Marshal(ev.Data)
+		if err == nil {
+			h.goal(ev.StreamID, data, true)
+		}
 	}
+}
+
+// goal passes a stream goal's progress through as it is.
+func (h *Hub) goal(streamID string, data json.RawMessage, local bool) {
+	h.with(streamID, func(s *stream) {
+		h.append(s, h.cfg.Now(), TypeGoal, data)
+		if local {
+			h.forward(streamID, relayGoal, data)
+		}
+	})
 }
 
 func giftOf(r *gifting.GiftResult) Gift {
 	return Gift{ID: r.ID, StreamID: r.StreamID, SenderID: r.SenderID, CreatorID: r.CreatorID, GiftID: r.GiftID, Quantity: r.Quantity,
-		Coins: r.Coins, Diamonds: r.Diamonds, Combo: r.Combo, CreatedAt: r.CreatedAt}
+		Coins: r.Coins, Diamonds: r.Diamonds, Combo: r.Combo, SenderLevel: r.SenderLevel, CreatedAt: r.CreatedAt}
 }
 
 // applyRemote applies another node's event (see PGBridge).
@@ -584,6 +603,8 @@ func (h *Hub) applyRemote(streamID, typ string, data json.RawMessage) error {
 		} else {
 			h.comboEnded(streamID, v, false)
 		}
+	case relayGoal:
+		h.goal(streamID, data, false)
 	case relayStreamEnd:
 		var st gifting.Stream
 		if err := json.Unmarshal(data, &st); err != nil {

@@ -48,17 +48,20 @@ type discovery struct {
 	gifts     map[string]bool // catalog gift ids as asked
 	combos    map[comboKey]bool
 	purchases map[string]bool
+	spend     map[string]bool // user ids (coins spent, boards.go)
+	goals     map[string]bool // stream ids (boards.go)
 }
 
 func newDiscovery() *discovery {
 	return &discovery{
 		accounts: map[ledger.AccountID]bool{}, idem: map[string]bool{}, users: map[string]bool{}, streams: map[string]bool{},
 		live: map[string]bool{}, gifts: map[string]bool{}, combos: map[comboKey]bool{}, purchases: map[string]bool{},
+		spend: map[string]bool{}, goals: map[string]bool{},
 	}
 }
 
 func (d *discovery) empty() bool {
-	return len(d.accounts)+len(d.idem)+len(d.users)+len(d.streams)+len(d.live)+len(d.gifts)+len(d.combos)+len(d.purchases) == 0
+	return len(d.accounts)+len(d.idem)+len(d.users)+len(d.streams)+len(d.live)+len(d.gifts)+len(d.combos)+len(d.purchases)+len(d.spend)+len(d.goals) == 0
 }
 
 // prefetch holds rows read ahead for one attempt; a nil value is a row known
@@ -72,6 +75,8 @@ type prefetch struct {
 	gifts     map[string]*gifting.CatalogGift
 	combos    map[comboKey]*gifting.Combo
 	purchases map[string]*gifting.Purchase
+	spend     map[string]int64
+	goals     map[string]*gifting.StreamGoal
 }
 
 func newPrefetch() *prefetch {
@@ -79,6 +84,7 @@ func newPrefetch() *prefetch {
 		accounts: map[ledger.AccountID]lockedAccount{}, idem: map[string]*ledger.IdempotencyRecord{}, users: map[string]*gifting.User{},
 		streams: map[string]*gifting.Stream{}, live: map[string]*gifting.Stream{}, gifts: map[string]*gifting.CatalogGift{},
 		combos: map[comboKey]*gifting.Combo{}, purchases: map[string]*gifting.Purchase{},
+		spend: map[string]int64{}, goals: map[string]*gifting.StreamGoal{},
 	}
 }
 
@@ -153,6 +159,7 @@ func (t *Tx) seed(p *prefetch) {
 			t.Remember("purchase:"+id, clone(pu))
 		}
 	}
+	t.seedBoards(p)
 }
 
 // discover runs ops against a discovery Tx seeded with p and returns what
@@ -381,6 +388,7 @@ func (t *Tx) fetch(d *discovery, p *prefetch) error {
 			return rows.Err()
 		})
 	}
+	t.fetchBoards(d, p, b)
 	if b.Len() == 0 {
 		return nil
 	}

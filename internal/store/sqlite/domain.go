@@ -145,13 +145,7 @@ func (t *Tx) set(key string, v any) { t.SetCached(key, v) }
 
 // User implements gifting.Tx.
 func (t *Tx) User(ctx context.Context, id string) (*gifting.User, error) {
-	return cached(t, "user:"+id, func() (*gifting.User, error) {
-		row, err := t.queryRow(qUser, id)
-		if err != nil {
-			return nil, err
-		}
-		return scanUser(row)
-	})
+	return cached(t, "user:"+id, func() (*gifting.User, error) { return t.loadUser(id) })
 }
 
 // PutUser implements gifting.Tx.
@@ -167,13 +161,7 @@ func (t *Tx) PutUser(ctx context.Context, u *gifting.User) error {
 
 // Stream implements gifting.Tx.
 func (t *Tx) Stream(ctx context.Context, id string) (*gifting.Stream, error) {
-	return cached(t, "stream:"+id, func() (*gifting.Stream, error) {
-		row, err := t.queryRow(qStream, id)
-		if err != nil {
-			return nil, err
-		}
-		return scanStream(row)
-	})
+	return cached(t, "stream:"+id, func() (*gifting.Stream, error) { return t.loadStream(id) })
 }
 
 // LiveStreamOf implements gifting.Tx.

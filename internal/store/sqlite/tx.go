@@ -60,14 +60,14 @@ var (
 )
 
 // insertTables lists every table in flush order.
-var insertTables = append([]table{txTable, postingTable, accountTable, idemTable, gifterTable, spendTable}, domainTables...)
+var insertTables = append(append([]table{txTable, postingTable, accountTable, idemTable, gifterTable, spendTable}, domainTables...), boardTables...)
 
 // writerQueries are the fixed statements of the batch writer, prepared ahead.
 var writerQueries = append([]string{
 	"SELECT asset, balance FROM accounts WHERE id = ?",
 	"SELECT hash, status, response, created_at FROM idempotency WHERE key = ?",
 	"SELECT COALESCE(MAX(id), 0) FROM transactions",
-}, append(domainQueries, qWithdrawal, qProfile)...)
+}, append(append(domainQueries, qWithdrawal, qProfile), boardQueries...)...)
 
 func insertSQL(t table, n int) string {
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s%s", t.name, strings.Join(t.cols, ","), placeholders(n, len(t.cols)), t.conflict)

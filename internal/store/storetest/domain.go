@@ -282,7 +282,7 @@ func testGifts[T gifting.Tx](t *testing.T, d *domain[T]) {
 		t.Fatal(err)
 	}
 	want := &gifting.GiftResult{ID: r.ID, StreamID: "s1", SenderID: "v1", CreatorID: "c1", GiftID: "rose", Quantity: 10, Coins: 10, Diamonds: "5",
-		SenderCoinsAfter: 340, CatalogVersion: r.CatalogVersion, CreatedAt: start}
+		SenderCoinsAfter: 340, SenderLevel: 1, CatalogVersion: r.CatalogVersion, CreatedAt: start}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Fatalf("gift (-want +got):\n%s", diff)
 	}
