@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // streamEvents serves GET /v1/streams/{stream_id}/events: the stream's
@@ -48,47 +47,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	// realtime.Hub.Seed).
 	hub.Seed(id, st.TopGifters)
 
-	last := r.Header.Get("Last-Event-ID")
-	if last == "" {
-		last = r.URL.Query().Get("last_event_id")
-	}
-	msgs, cancel := hub.Subscribe(id, last)
-	defer cancel()
-
-	rc := http.NewResponseController(w)
-	// The server's WriteTimeout would cut the stream. (Its ReadTimeout does
-	// not: net/http lifts the read deadline once a body-less request is read.)
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
-		return
-	}
-	beat := time.NewTicker(hub.Heartbeat())
-	defer beat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-msgs:
-			if !ok {
-				return
-			}
-			if _, err := w.Write(m.SSE()); err != nil {
-				return
-			}
-		case <-beat.C:
-			if _, err := w.Write([]byte(": ping\n\n")); err != nil {
-				return
-			}
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-	}
+	hub.Serve(w, r.WithContext(ctx), id, nil)
 }
 
 // apiErrorOf maps err through mapError to the answer to write.

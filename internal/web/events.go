@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/glint-economy/glint/internal/realtime"
 )
@@ -35,46 +34,7 @@ func (s *server) streamEvents(w http.ResponseWriter, r *http.Request, streamID s
 		return
 	}
 	hub.Seed(streamID, st.TopGifters)
-	last := r.Header.Get("Last-Event-ID")
-	if last == "" {
-		last = r.URL.Query().Get("last_event_id")
-	}
-	msgs, cancel := hub.Subscribe(streamID, last)
-	defer cancel()
-
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
-		return
-	}
-	beat := time.NewTicker(hub.Heartbeat())
-	defer beat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-msgs:
-			if !ok {
-				return
-			}
-			if _, err := w.Write(s.withNames(ctx, m)); err != nil {
-				return
-			}
-		case <-beat.C:
-			if _, err := w.Write([]byte(": ping\n\n")); err != nil {
-				return
-			}
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-	}
+	hub.Serve(w, r, streamID, func(m realtime.Message) []byte { return s.withNames(ctx, m) })
 }
 
 // withNames returns m's SSE frame with display names added to its data.
