@@ -256,7 +256,7 @@ func paidIn(ctx context.Context, r Reader, userID string, from, to time.Time) ([
 func (s *Service) Statement(ctx context.Context, r ReportReader, userID string, year int) (*statement.Statement, error) {
 	u, err := s.read.User(ctx, userID)
 	if err != nil {
-		return nil, asNotFound(err, "user", userID)
+		return nil, gifting.AsNotFound(err, "user", userID)
 	}
 	return BuildStatement(ctx, s.econ, r, s.read, u, year, s.now())
 }

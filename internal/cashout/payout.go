@@ -52,7 +52,7 @@ func (Manual) Pay(context.Context, Payout) (PayoutResult, error) {
 func (s *Service) Process(ctx context.Context, id string) (*Withdrawal, error) {
 	w, err := s.read.Withdrawal(ctx, id)
 	if err != nil {
-		return nil, asNotFound(err, "withdrawal", id)
+		return nil, gifting.AsNotFound(err, "withdrawal", id)
 	}
 	if w.Status != StatusRequested {
 		return w, nil
@@ -89,7 +89,7 @@ func (s *Service) ApplyUpdates(ctx context.Context, provider string, updates []U
 	for _, u := range updates {
 		w, err := s.read.Withdrawal(ctx, u.WithdrawalID)
 		if err != nil {
-			if gifting.IsKind(asNotFound(err, "withdrawal", u.WithdrawalID), gifting.KindNotFound) {
+			if gifting.IsKind(gifting.AsNotFound(err, "withdrawal", u.WithdrawalID), gifting.KindNotFound) {
 				continue
 			}
 			return n, err

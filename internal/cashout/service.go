@@ -2,9 +2,6 @@ package cashout
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,13 +69,6 @@ func (s *Service) Provider(name string) (Provider, bool) {
 	return p, ok
 }
 
-func newID(prefix string) string {
-	var b [12]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixNano()))
-	_, _ = rand.Read(b[8:])
-	return prefix + hex.EncodeToString(b[:])
-}
-
 // ---- payout methods and identity ----
 
 // PutMethod puts a payout method on file for a user (replacing the one of
@@ -132,7 +122,7 @@ func (s *Service) updateProfile(ctx context.Context, idem gifting.Idem, userID s
 	err := s.write(ctx, func(tx Tx) error {
 		p, rep, err := gifting.Once(ctx, tx, idem, func() (*Profile, error) {
 			if _, err := tx.User(ctx, userID); err != nil {
-				return nil, asNotFound(err, "user", userID)
+				return nil, gifting.AsNotFound(err, "user", userID)
 			}
 			p, err := tx.Profile(ctx, userID)
 			switch {
@@ -179,7 +169,7 @@ func Standing(p *Profile) *PayoutStanding {
 // GetStanding returns a user's payout standing. Errors: KindNotFound.
 func (s *Service) GetStanding(ctx context.Context, userID string) (*PayoutStanding, error) {
 	if _, err := s.read.User(ctx, userID); err != nil {
-		return nil, asNotFound(err, "user", userID)
+		return nil, gifting.AsNotFound(err, "user", userID)
 	}
 	p, err := s.read.Profile(ctx, userID)
 	if errors.Is(err, ledger.ErrNotFound) {
@@ -189,13 +179,6 @@ func (s *Service) GetStanding(ctx context.Context, userID string) (*PayoutStandi
 		return nil, err
 	}
 	return Standing(p), nil
-}
-
-func asNotFound(err error, what, id string) error {
-	if errors.Is(err, ledger.ErrNotFound) {
-		return gifting.NotFound(what, id)
-	}
-	return err
 }
 
 // ---- withdrawals ----
@@ -252,7 +235,7 @@ func (s *Service) request(ctx context.Context, tx Tx, in RequestInput, milli int
 	rules := s.econ.Cashout
 	u, err := tx.User(ctx, in.UserID)
 	if err != nil {
-		return nil, asNotFound(err, "user", in.UserID)
+		return nil, gifting.AsNotFound(err, "user", in.UserID)
 	}
 	if u.Status != gifting.UserActive {
 		return nil, gifting.Rule("user_not_active", map[string]any{"user_id": u.ID, "status": u.Status}, "user %s is %s and cannot withdraw", u.ID, u.Status)
@@ -331,7 +314,7 @@ func (s *Service) request(ctx context.Context, tx Tx, in RequestInput, milli int
 			"already": economy.NewAmount(gross, s.econ.Diamond.Currency), "requested": q.Gross, "left": economy.NewAmount(left, s.econ.Diamond.Currency),
 		}, "withdrawals are limited to %s gross per %s", economy.NewAmount(rules.MaxPerPeriod.Units, rules.MaxPerPeriod.Currency), rules.Period)
 	}
-	w.ID = newID("wd_")
+	w.ID = gifting.NewID("wd_")
 	w.UserID, w.Status, w.Provider = u.ID, StatusRequested, provider
 	w.Method, w.MethodKind, w.Details = method.Masked(), method.Kind, method
 	w.CreatedAt, w.UpdatedAt = now, now
@@ -508,7 +491,7 @@ func (s *Service) Resolve(ctx context.Context, idem gifting.Idem, id, status, re
 		w, rep, err := gifting.Once(ctx, tx, idem, func() (*Withdrawal, error) {
 			w, err := tx.Withdrawal(ctx, id)
 			if err != nil {
-				return nil, asNotFound(err, "withdrawal", id)
+				return nil, gifting.AsNotFound(err, "withdrawal", id)
 			}
 			return s.resolve(ctx, tx, w, status, ref, reason)
 		})
@@ -611,13 +594,13 @@ func (s *Service) notifyChange(tx Tx, w *Withdrawal) {
 	if err != nil {
 		return // a Withdrawal always marshals
 	}
-	tx.Enqueue(NotifyJob{EventID: newID("evt_"), Type: "withdrawal." + w.Status, CreatedAt: tx.Now(), Data: data})
+	tx.Enqueue(NotifyJob{EventID: gifting.NewID("evt_"), Type: "withdrawal." + w.Status, CreatedAt: tx.Now(), Data: data})
 }
 
 // Get returns a user's withdrawal. Errors: KindNotFound.
 func (s *Service) Get(ctx context.Context, id string) (*Withdrawal, error) {
 	w, err := s.read.Withdrawal(ctx, id)
-	return w, asNotFound(err, "withdrawal", id)
+	return w, gifting.AsNotFound(err, "withdrawal", id)
 }
 
 // List returns withdrawals, newest first. Errors: KindInvalid.

@@ -101,7 +101,7 @@ func (s *Service) CreatorLeaderboard(ctx context.Context, creatorID, period stri
 		return nil, InvalidField("period", "period must be day, week or all")
 	}
 	if _, err := s.read.User(ctx, creatorID); err != nil {
-		return nil, asNotFound(err, "user", creatorID)
+		return nil, AsNotFound(err, "user", creatorID)
 	}
 	key, label := periodKey(period, s.now())
 	items, err := s.read.CreatorGifters(ctx, creatorID, key, limit)
@@ -163,7 +163,7 @@ type LevelView struct {
 // Level returns a user's gifter level. Errors: KindNotFound.
 func (s *Service) Level(ctx context.Context, userID string) (*LevelView, error) {
 	if _, err := s.read.User(ctx, userID); err != nil {
-		return nil, asNotFound(err, "user", userID)
+		return nil, AsNotFound(err, "user", userID)
 	}
 	spent, err := s.read.UserSpend(ctx, userID)
 	if err != nil {

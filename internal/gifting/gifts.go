@@ -94,7 +94,7 @@ func (s *Service) SendGift(ctx context.Context, idem Idem, in SendGiftInput) (*G
 func activeUser(ctx context.Context, tx Tx, id, role string) (*User, error) {
 	u, err := tx.User(ctx, id)
 	if err != nil {
-		return nil, asNotFound(err, "user", id)
+		return nil, AsNotFound(err, "user", id)
 	}
 	if u.Status != UserActive {
 		return nil, Rule("user_not_active", map[string]any{"user_id": id, "status": u.Status}, "%s %s is %s", role, id, u.Status)
@@ -108,7 +108,7 @@ func activeUser(ctx context.Context, tx Tx, id, role string) (*User, error) {
 func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftResult, error) {
 	st, err := tx.Stream(ctx, in.StreamID)
 	if err != nil {
-		return nil, asNotFound(err, "stream", in.StreamID)
+		return nil, AsNotFound(err, "stream", in.StreamID)
 	}
 	if st.Status != StreamLive {
 		return nil, Rule("stream_not_live", map[string]any{"stream_id": st.ID, "status": st.Status}, "stream %s is not live (%s)", st.ID, st.Status)
@@ -129,7 +129,7 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 	}
 	g, err := tx.CatalogGift(ctx, in.GiftID)
 	if err != nil {
-		return nil, asNotFound(err, "gift", in.GiftID)
+		return nil, AsNotFound(err, "gift", in.GiftID)
 	}
 	if !g.Active {
 		return nil, Rule("gift_retired", map[string]any{"gift_id": g.ID}, "gift %s is retired", g.ID)
@@ -210,7 +210,7 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 		return nil, err
 	}
 	rec := &GiftRecord{
-		ID: newID("g_"), StreamID: st.ID, SenderID: in.SenderID, CreatorID: st.CreatorID, GiftID: g.ID,
+		ID: NewID("g_"), StreamID: st.ID, SenderID: in.SenderID, CreatorID: st.CreatorID, GiftID: g.ID,
 		CatalogVersion: g.Version, Quantity: in.Quantity, UnitCoins: g.Coins, Coins: coins, Milli: milli, CreatedAt: now,
 	}
 	postings := []ledger.Posting{{From: ledger.CoinsOf(in.SenderID), To: ledger.CoinsSpent, Asset: money.Coin, Amount: coins}}

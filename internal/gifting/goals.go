@@ -91,7 +91,7 @@ func (s *Service) SetGoal(ctx context.Context, idem Idem, in SetGoalInput) (*Goa
 		r, rep, err := Once(ctx, tx, idem, func() (*GoalView, error) {
 			st, err := tx.Stream(ctx, in.StreamID)
 			if err != nil {
-				return nil, asNotFound(err, "stream", in.StreamID)
+				return nil, AsNotFound(err, "stream", in.StreamID)
 			}
 			if in.Actor != "" && st.CreatorID != in.Actor {
 				return nil, Forbidden("only the creator can set the goal of stream %s", st.ID)
@@ -103,7 +103,7 @@ func (s *Service) SetGoal(ctx context.Context, idem Idem, in SetGoalInput) (*Goa
 			if in.Kind == GoalGift {
 				g, err := tx.CatalogGift(ctx, strings.ToLower(in.GiftID))
 				if err != nil {
-					return nil, asNotFound(err, "gift", in.GiftID)
+					return nil, AsNotFound(err, "gift", in.GiftID)
 				}
 				if !g.Active {
 					return nil, Rule("gift_retired", map[string]any{"gift_id": g.ID}, "gift %s is retired", g.ID)
@@ -137,7 +137,7 @@ func (s *Service) SetGoal(ctx context.Context, idem Idem, in SetGoalInput) (*Goa
 // GetGoal returns a stream's goal. Errors: KindNotFound (stream, goal).
 func (s *Service) GetGoal(ctx context.Context, streamID string) (*GoalView, error) {
 	if _, err := s.read.Stream(ctx, streamID); err != nil {
-		return nil, asNotFound(err, "stream", streamID)
+		return nil, AsNotFound(err, "stream", streamID)
 	}
 	g, err := s.read.StreamGoal(ctx, streamID)
 	if err != nil {

@@ -83,7 +83,7 @@ func (s *Service) History(ctx context.Context, userID string, f HistoryFilter, c
 		f.Limit = 50
 	}
 	if _, err := s.read.User(ctx, userID); err != nil {
-		return nil, asNotFound(err, "user", userID)
+		return nil, AsNotFound(err, "user", userID)
 	}
 	entries, err := s.read.History(ctx, userID, HistoryFilter{Kinds: f.Kinds, From: f.From, To: f.To, Before: f.Before, Limit: f.Limit + 1})
 	if err != nil {

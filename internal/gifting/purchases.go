@@ -69,7 +69,7 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 	}
 	// The purchase id is derived from the idempotency key, so a retried
 	// request names the same purchase at the provider.
-	id := newID("p_")
+	id := NewID("p_")
 	if idem.Key != "" {
 		id = "p_" + ledger.HashRequest([]byte(idem.Key))[:24]
 	}
@@ -78,7 +78,7 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 		Price: economy.NewAmount(pkg.Price, pkg.Currency), PriceUnits: pkg.Price, Status: PurchasePending,
 	}
 	if _, err := s.read.User(ctx, in.UserID); err != nil {
-		return nil, false, asNotFound(err, "user", in.UserID)
+		return nil, false, AsNotFound(err, "user", in.UserID)
 	}
 	res, err := prov.Checkout(ctx, p)
 	if err != nil {
@@ -90,7 +90,7 @@ func (s *Service) Purchase(ctx context.Context, idem Idem, in PurchaseInput) (*P
 		r, rep, err := Once(ctx, tx, idem, func() (*Purchase, error) {
 			u, err := tx.User(ctx, in.UserID)
 			if err != nil {
-				return nil, asNotFound(err, "user", in.UserID)
+				return nil, AsNotFound(err, "user", in.UserID)
 			}
 			if u.Status != UserActive {
 				return nil, Rule("user_not_active", map[string]any{"user_id": u.ID, "status": u.Status}, "user %s is %s", u.ID, u.Status)

@@ -35,10 +35,31 @@ type PaymentEvent struct {
 	Won         bool        // PaymentDisputeClosed: the platform won
 }
 
-// Gifts a refund or chargeback claws back: the buyer's gifts sent since the
-// purchase, newest first.
+// giftsSince returns the gifts a refund or chargeback of p may claw back:
+// the buyer's gifts sent since the purchase, newest first, enough of them to
+// cover the purchase's coins (the most a reversal takes back).
 func (s *Service) giftsSince(ctx context.Context, p *Purchase) ([]HistoryEntry, error) {
-	return s.read.History(ctx, p.UserID, HistoryFilter{Kinds: []string{HistoryGiftSent}, From: p.CreatedAt, Limit: 1000})
+	var out []HistoryEntry
+	var coins, before int64
+	for coins < p.Coins {
+		page, err := s.read.History(ctx, p.UserID, HistoryFilter{Kinds: []string{HistoryGiftSent}, From: p.CreatedAt, Before: before, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		for _, g := range page {
+			for _, po := range g.Postings {
+				if po.Asset == money.Coin {
+					coins = min(coins+po.Amount, p.Coins) // bounded: no overflow
+				}
+			}
+		}
+		if len(page) < 500 {
+			break
+		}
+		before = page[len(page)-1].TxID
+	}
+	return out, nil
 }
 
 // HandlePayment applies a payment event to its purchase, once per event
@@ -53,13 +74,13 @@ func (s *Service) HandlePayment(ctx context.Context, ev PaymentEvent) (*Purchase
 	if id == "" {
 		p, err := s.read.PurchaseByRef(ctx, ev.Provider, ev.ProviderRef)
 		if err != nil {
-			return nil, asNotFound(err, "purchase", ev.ProviderRef)
+			return nil, AsNotFound(err, "purchase", ev.ProviderRef)
 		}
 		id = p.ID
 	}
 	committed, err := s.read.PurchaseByID(ctx, id)
 	if err != nil {
-		return nil, asNotFound(err, "purchase", id)
+		return nil, AsNotFound(err, "purchase", id)
 	}
 	if committed.Provider != ev.Provider {
 		return nil, NotFound("purchase", id)
@@ -83,7 +104,7 @@ func (s *Service) HandlePayment(ctx context.Context, ev PaymentEvent) (*Purchase
 func (s *Service) applyPayment(ctx context.Context, tx Tx, id string, ev PaymentEvent, gifts []HistoryEntry) (*Purchase, error) {
 	cur, err := tx.PurchaseByID(ctx, id)
 	if err != nil {
-		return nil, asNotFound(err, "purchase", id)
+		return nil, AsNotFound(err, "purchase", id)
 	}
 	p := *cur
 	u, err := tx.User(ctx, p.UserID)
@@ -306,11 +327,15 @@ func clawbacks(gifts []HistoryEntry, coins int64) ([]clawback, error) {
 		}
 		var spent, milli int64
 		for _, p := range g.Postings {
+			var err error
 			switch p.Asset {
 			case money.Coin:
-				spent += p.Amount
+				spent, err = money.Add(spent, p.Amount)
 			case money.Diamond:
-				milli += p.Amount
+				milli, err = money.Add(milli, p.Amount)
+			}
+			if err != nil {
+				return nil, err
 			}
 		}
 		if spent <= 0 {
@@ -322,7 +347,9 @@ func clawbacks(gifts []HistoryEntry, coins int64) ([]clawback, error) {
 		if err != nil {
 			return nil, err
 		}
-		by[g.Counterparty] += share
+		if by[g.Counterparty], err = money.Add(by[g.Counterparty], share); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]clawback, 0, len(by))
 	for c, m := range by {

@@ -116,9 +116,9 @@ func Once[R any](ctx context.Context, tx Tx, idem Idem, fn func() (*R, error)) (
 	return &r, true, nil
 }
 
-// newID returns prefix + 24 hex digits: 8 bytes of the clock then 4 random
+// NewID returns prefix + 24 hex digits: 8 bytes of the clock then 4 random
 // bytes, so ids sort by creation time and index inserts stay sequential.
-func newID(prefix string) string {
+func NewID(prefix string) string {
 	var b [12]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixNano()))
 	_, _ = rand.Read(b[8:])
@@ -161,8 +161,8 @@ func CheckDisplayName(name string) error {
 	return nil
 }
 
-// asNotFound turns ledger.ErrNotFound into a NotFound error for what/id.
-func asNotFound(err error, what, id string) error {
+// AsNotFound turns ledger.ErrNotFound into a NotFound error for what/id.
+func AsNotFound(err error, what, id string) error {
 	if errors.Is(err, ledger.ErrNotFound) {
 		return NotFound(what, id)
 	}
@@ -215,7 +215,7 @@ func (s *Service) PutUser(ctx context.Context, idem Idem, in PutUserInput) (*Use
 // GetUser returns a user. Errors: KindNotFound.
 func (s *Service) GetUser(ctx context.Context, id string) (*User, error) {
 	u, err := s.read.User(ctx, id)
-	return u, asNotFound(err, "user", id)
+	return u, AsNotFound(err, "user", id)
 }
 
 // Wallet is what a user holds and what it is worth.
@@ -244,7 +244,7 @@ type WalletValue struct {
 func (s *Service) Wallet(ctx context.Context, userID string) (*Wallet, error) {
 	u, err := s.read.User(ctx, userID)
 	if err != nil {
-		return nil, asNotFound(err, "user", userID)
+		return nil, AsNotFound(err, "user", userID)
 	}
 	ids := []ledger.AccountID{
 		ledger.CoinsOf(userID),

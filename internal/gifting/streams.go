@@ -40,7 +40,7 @@ func (s *Service) StartStream(ctx context.Context, idem Idem, in StartStreamInpu
 	}
 	id := in.ID
 	if id == "" {
-		id = newID("s_")
+		id = NewID("s_")
 	}
 	var out *StreamView
 	var replay bool
@@ -81,7 +81,7 @@ func (s *Service) EndStream(ctx context.Context, idem Idem, id, actor string) (*
 		_, rep, err := Once(ctx, tx, idem, func() (*Stream, error) {
 			st, err := tx.Stream(ctx, id)
 			if err != nil {
-				return nil, asNotFound(err, "stream", id)
+				return nil, AsNotFound(err, "stream", id)
 			}
 			if actor != "" && st.CreatorID != actor {
 				return nil, Forbidden("only the creator can end stream %s", id)
@@ -122,7 +122,7 @@ const topGifters = 10
 func (s *Service) GetStream(ctx context.Context, id string) (*StreamView, error) {
 	st, err := s.read.Stream(ctx, id)
 	if err != nil {
-		return nil, asNotFound(err, "stream", id)
+		return nil, AsNotFound(err, "stream", id)
 	}
 	tot, err := s.read.StreamTotals(ctx, id)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Service) GetStream(ctx context.Context, id string) (*StreamView, error)
 // Leaderboard returns the top gifters of a stream. Errors: KindNotFound.
 func (s *Service) Leaderboard(ctx context.Context, id string, limit int) ([]Gifter, error) {
 	if _, err := s.read.Stream(ctx, id); err != nil {
-		return nil, asNotFound(err, "stream", id)
+		return nil, AsNotFound(err, "stream", id)
 	}
 	top, err := s.read.TopGifters(ctx, id, limit)
 	if top == nil {

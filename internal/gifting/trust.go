@@ -2,7 +2,6 @@ package gifting
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,7 +43,7 @@ func (s *Service) SetStatus(ctx context.Context, idem Idem, userID, action, reas
 		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
 			cur, err := tx.User(ctx, userID)
 			if err != nil {
-				return nil, asNotFound(err, "user", userID)
+				return nil, AsNotFound(err, "user", userID)
 			}
 			if cur.Status == to {
 				return nil, Conflict("status_unchanged", map[string]any{"status": cur.Status}, "user %s is already %s", userID, cur.Status)
@@ -130,22 +129,26 @@ func (s *Service) ReleasePending(ctx context.Context, now time.Time) (int64, err
 		if err != nil {
 			return total, err
 		}
+		var release int64
 		err = s.write(ctx, func(tx Tx) error {
 			acct := ledger.UserAccount(creator, ledger.PurposeDiamondsPending)
 			bal, err := tx.Balance(ctx, acct)
 			if err != nil {
 				return err
 			}
-			release := bal - recent
-			if release <= 0 {
+			if release = bal - recent; release <= 0 {
+				release = 0
 				return nil
 			}
-			total += release
 			return tx.Post(ctx, ledger.Transaction{Kind: "diamonds.released", Ref: creator, Actor: creator, Postings: []ledger.Posting{
 				{From: acct, To: ledger.UserAccount(creator, ledger.PurposeDiamondsAvailable), Asset: money.Diamond, Amount: release},
 			}})
 		})
-		if err != nil && !errors.Is(err, context.Canceled) {
+		if err != nil {
+			return total, err
+		}
+		// Counted once committed (an op may run again when a batch retries).
+		if total, err = money.Add(total, release); err != nil {
 			return total, err
 		}
 	}
@@ -168,7 +171,7 @@ func (s *Service) SetSpendCap(ctx context.Context, idem Idem, userID string, cap
 		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
 			cur, err := tx.User(ctx, userID)
 			if err != nil {
-				return nil, asNotFound(err, "user", userID)
+				return nil, AsNotFound(err, "user", userID)
 			}
 			if byUser && cur.SpendCap > 0 && (cap == 0 || cap > cur.SpendCap) {
 				return nil, Rule("spend_cap_raise", map[string]any{"daily_spend_cap": cur.SpendCap},
@@ -203,7 +206,7 @@ func (s *Service) restrict(ctx context.Context, idem Idem, userID, restriction s
 		u, rep, err := Once(ctx, tx, idem, func() (*User, error) {
 			cur, err := tx.User(ctx, userID)
 			if err != nil {
-				return nil, asNotFound(err, "user", userID)
+				return nil, AsNotFound(err, "user", userID)
 			}
 			has := cur.Restriction == restriction
 			if has == on {
