@@ -20,4 +20,10 @@ lint: ## gofmt, go vet, staticcheck
 bench: ## Go benchmarks of the ledger write path and the calculator
 	go test -run '^$$' -bench . -benchmem ./internal/ledger/... ./internal/economy/... ./internal/store/...
 
-.PHONY: help run build test lint bench
+crash-test: ## kill -9 under load for CRASH_FOR (default 60s), on SQLite and PostgreSQL
+	./scripts/crash-test.sh
+
+fuzz: ## every fuzz target for FUZZTIME each (default 30s)
+	./scripts/fuzz.sh
+
+.PHONY: help run build test lint bench crash-test fuzz
