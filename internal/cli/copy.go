@@ -305,6 +305,15 @@ func copyInstallation(ctx context.Context, from, to string, force bool, out io.W
 		if err := rtx.QueryRowContext(ctx, "SELECT COUNT(*) FROM transactions").Scan(&srcTx); err != nil {
 			return fmt.Errorf("count source transactions: %w", err)
 		}
+		// The leaderboards were copied as folded so far: the fold goes on
+		// from the same point of the journal.
+		var upto int64
+		if err := rtx.QueryRowContext(ctx, "SELECT upto FROM board_fold").Scan(&upto); err != nil {
+			return fmt.Errorf("read the leaderboards' fold: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE board_fold SET upto = $1", upto); err != nil {
+			return fmt.Errorf("copy the leaderboards' fold: %w", err)
+		}
 		// New transaction and audit ids continue after the copied ones.
 		for _, q := range []string{
 			"SELECT setval('transactions_id_seq', (SELECT COALESCE(MAX(id), 0) + 1 FROM transactions), false)",

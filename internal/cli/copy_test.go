@@ -30,7 +30,7 @@ func copyService(t *testing.T, db store) *gifting.Service {
 	t.Cleanup(w.stop)
 	return gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: money.NewLive(money.DefaultRates()), Write: w.write, WriteMany: w.writeMany, Read: db,
-		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
+		Providers: []gifting.PaymentProvider{payments.Sandbox{}}, Boards: db,
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 // engine-typed and started by startWriter.
 type store interface {
 	gifting.Reader
+	gifting.BoardFolder
 	fx.Store
 	audit.Store
 	cashout.ReportReader

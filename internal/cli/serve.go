@@ -68,6 +68,7 @@ type serveFlags struct {
 	webhookSecrets        []string
 	fxSourceURL           string
 	fxEvery               time.Duration
+	boardsEvery           time.Duration
 	stripe                stripe.Config
 	auditTrustedProxies   []string
 	rate                  httpapi.RateLimits
@@ -102,6 +103,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.webhookSecrets, "webhook-secret", splitEnv("GLINT_WEBHOOK_SECRET"), "HMAC-SHA256 secret(s) signing outgoing webhooks; several during a rotation (env GLINT_WEBHOOK_SECRET, comma-separated)")
 	fl.StringVar(&f.fxSourceURL, "fx-source-url", "", "refresh the FX table from this ECB daily reference-rates XML URL at start and then every --fx-every")
 	fl.DurationVar(&f.fxEvery, "fx-every", 24*time.Hour, "how often to refresh the FX table from --fx-source-url")
+	fl.DurationVar(&f.boardsEvery, "boards-every", time.Second, "how often to fold new gifts into the creators' leaderboards (a leaderboard read also folds what this node committed)")
 	fl.StringVar(&f.stripe.SecretKey, "stripe-secret-key", os.Getenv("GLINT_STRIPE_SECRET_KEY"), "sell coins through Stripe Checkout with this secret key (env GLINT_STRIPE_SECRET_KEY)")
 	fl.StringSliceVar(&f.stripe.WebhookSecrets, "stripe-webhook-secret", splitEnv("GLINT_STRIPE_WEBHOOK_SECRET"), "signing secret(s) of the Stripe webhook endpoint /v1/webhooks/stripe; several during a rotation (env GLINT_STRIPE_WEBHOOK_SECRET)")
 	fl.StringVar(&f.stripe.SuccessURL, "stripe-success-url", "", "where Stripe sends a viewer after paying (may hold {CHECKOUT_SESSION_ID})")
@@ -247,9 +249,20 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: econ, FX: live, Write: batcher.write, WriteMany: batcher.writeMany, Read: db,
-		Providers: providers, Publish: hub.Publish,
+		Providers: providers, Publish: hub.Publish, Boards: db,
 	})
 	a.svc = svc
+	// The creators' leaderboards are folded from the journal: every
+	// --boards-every, for the gifts of other nodes and for readers.
+	if f.boardsEvery > 0 {
+		folds, stopFolds := context.WithCancel(context.WithoutCancel(ctx))
+		a.closers = append(a.closers, stopFolds)
+		go every(folds, f.boardsEvery, func() {
+			if err := svc.SyncBoards(folds); err != nil && folds.Err() == nil {
+				log.Warn("leaderboards: fold", "err", err)
+			}
+		})
+	}
 	if _, err := svc.SyncCatalog(ctx); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
@@ -302,20 +315,11 @@ func wire(ctx context.Context, f serveFlags, logOut io.Writer) (_ *app, err erro
 	// minute, so every node quotes from the same rates soon after a change.
 	reload, stopReload := context.WithCancel(context.WithoutCancel(ctx))
 	a.closers = append(a.closers, stopReload)
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-reload.Done():
-				return
-			case <-t.C:
-				if _, err := fx.Reload(reload, db, live); err != nil && reload.Err() == nil {
-					log.Warn("fx: reload the table", "err", err)
-				}
-			}
+	go every(reload, time.Minute, func() {
+		if _, err := fx.Reload(reload, db, live); err != nil && reload.Err() == nil {
+			log.Warn("fx: reload the table", "err", err)
 		}
-	}()
+	})
 	runner, err := attachJobs(db, jcfg)
 	if err != nil {
 		return nil, err
@@ -584,4 +588,18 @@ func newVerifyCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&db, "db", "glint.db", "SQLite database file or PostgreSQL DSN postgres://…")
 	return cmd
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }

@@ -10,11 +10,13 @@ import (
 	"github.com/glint-economy/glint/internal/money"
 )
 
-// Leaderboards and gifter levels. Every gift adds to counters the engine sums
-// over the write batch and writes once per key (as it does a stream's
-// totals): the creator's gifters of the day, of the ISO week and of all
-// time, the creator's diamonds of the week, and the sender's coins spent in
-// all. Reads are a top-N of one counter, never a scan of the gifts.
+// Leaderboards and gifter levels. A creator's gifters of the day, of the
+// ISO week and of all time, and the creators' diamonds of the week, are
+// counters folded from the journal after the fact (fold.go): nothing per
+// gift on the write path, and a read is a top-N of one counter, never a scan
+// of the gifts. The sender's coins spent in all (their level, which the
+// gift's answer carries) is summed by the engine over the write batch and
+// written once per sender, like a stream's totals.
 
 // Periods of a creator's gifters leaderboard.
 const (
@@ -103,6 +105,9 @@ func (s *Service) CreatorLeaderboard(ctx context.Context, creatorID, period stri
 	if _, err := s.read.User(ctx, creatorID); err != nil {
 		return nil, AsNotFound(err, "user", creatorID)
 	}
+	if err := s.syncBoards(ctx); err != nil {
+		return nil, err
+	}
 	key, label := periodKey(period, s.now())
 	items, err := s.read.CreatorGifters(ctx, creatorID, key, limit)
 	if err != nil {
@@ -138,6 +143,9 @@ func (s *Service) TopCreators(ctx context.Context, week string, limit int) (*Cre
 		week = w
 	} else {
 		return nil, InvalidField("week", "week must be current or an ISO week such as 2026-W48")
+	}
+	if err := s.syncBoards(ctx); err != nil {
+		return nil, err
 	}
 	items, err := s.read.TopCreators(ctx, week, limit)
 	if err != nil {
@@ -207,20 +215,10 @@ type tallied struct {
 	goal  *GoalView
 }
 
-// addTally adds a sent gift to the leaderboards, the sender's spending and
-// the stream's goal.
+// addTally adds a sent gift to the sender's spending and the stream's goal
+// (the creators' leaderboards are folded from the journal later).
 func (s *Service) addTally(ctx context.Context, tx Tx, t tally, rec *GiftRecord) (tallied, error) {
 	var out tallied
-	p := periodsAt(rec.CreatedAt)
-	g := StreamDelta{Gifts: 1, Coins: rec.Coins}
-	for _, key := range [...]string{PeriodAll, p.dayKey, p.weekKey} {
-		if err := tx.AddCreatorGifter(ctx, rec.CreatorID, key, rec.SenderID, g); err != nil {
-			return out, err
-		}
-	}
-	if err := tx.AddCreatorWeek(ctx, p.week, rec.CreatorID, StreamDelta{Gifts: 1, Milli: rec.Milli}); err != nil {
-		return out, err
-	}
 	if err := tx.AddUserSpend(ctx, rec.SenderID, rec.Coins); err != nil {
 		return out, err
 	}

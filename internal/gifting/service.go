@@ -40,6 +40,7 @@ type Service struct {
 	provider  map[string]PaymentProvider
 	publish   func(Event)
 	now       func() time.Time
+	folder    *folder // nil without Config.Boards
 }
 
 // Config wires a Service.
@@ -52,6 +53,9 @@ type Config struct {
 	Providers []PaymentProvider
 	Publish   func(Event) // may be nil
 	Now       func() time.Time
+	// Boards folds the journal into the creators' leaderboards (fold.go);
+	// without it they are only as fresh as someone else's folds.
+	Boards BoardFolder
 }
 
 // NewService returns a Service.
@@ -59,6 +63,9 @@ func NewService(c Config) *Service {
 	s := &Service{econ: c.Economy, fx: c.FX, write: c.Write, writeMany: c.WriteMany, read: c.Read, publish: c.Publish, now: c.Now, provider: map[string]PaymentProvider{}}
 	for _, p := range c.Providers {
 		s.provider[p.Name()] = p
+	}
+	if c.Boards != nil {
+		s.folder = newFolder(c.Boards)
 	}
 	if s.publish == nil {
 		s.publish = func(Event) {}

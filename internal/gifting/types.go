@@ -199,10 +199,8 @@ type Tx interface {
 	AddDaySpend(ctx context.Context, userID, day string, coins, limit int64) error
 	PutPurchase(ctx context.Context, p *Purchase) error
 	PurchaseByID(ctx context.Context, id string) (*Purchase, error) // ledger.ErrNotFound
-	// Leaderboards, levels and goals (boards.go, goals.go): counters summed
-	// over the batch and written once per key, like AddStreamTotals.
-	AddCreatorGifter(ctx context.Context, creatorID, period, senderID string, d StreamDelta) error
-	AddCreatorWeek(ctx context.Context, week, creatorID string, d StreamDelta) error
+	// Levels and goals (boards.go, goals.go): counters summed over the
+	// batch and written once per key, like AddStreamTotals.
 	UserSpend(ctx context.Context, userID string) (int64, error) // including the batch's additions
 	AddUserSpend(ctx context.Context, userID string, coins int64) error
 	StreamGoal(ctx context.Context, streamID string) (*StreamGoal, error) // nil when none; progress includes the batch's

@@ -223,7 +223,7 @@ func newHarness(t testing.TB, opts ...func(*httpapi.Config)) *harness {
 	}
 	svc := gifting.NewService(gifting.Config{
 		Economy: economy.Seed(), FX: fx, Write: write, WriteMany: writeMany, Read: db,
-		Providers: []gifting.PaymentProvider{payments.Sandbox{}, sp}, Now: clk.Now,
+		Providers: []gifting.PaymentProvider{payments.Sandbox{}, sp}, Now: clk.Now, Boards: db,
 	})
 	if _, err := svc.SyncCatalog(ctx); err != nil {
 		t.Fatal(err)

@@ -286,6 +286,9 @@ func TestBrowser(t *testing.T) {
 	creator.screenshot(dir, "creator")
 	creator.do("scroll to the charts", chromedp.Evaluate[chromedp.Void](`document.getElementById("earn-h").scrollIntoView({block: "start"}); window.scrollBy(0, -16)`))
 	creator.screenshot(dir, "creator-earnings")
+	// Viewer One's coins on c1's leaderboard of the day, before the room.
+	boardJS := `[...document.querySelectorAll("#board-day li")].find(li => li.textContent.includes("Viewer One")).querySelector(".num").textContent`
+	dayBefore := strings.TrimSuffix(get(creator, "c1's board of the day", chromedp.Evaluate[string](boardJS)), " coins")
 	overlayURL := get(creator, "overlay URL", chromedp.Value(chromedp.ID("overlay-url")))
 	if !strings.Contains(overlayURL, "/overlay/s1?") || !strings.Contains(overlayURL, "key=") {
 		t.Fatalf("overlay URL %q", overlayURL)
@@ -309,6 +312,7 @@ func TestBrowser(t *testing.T) {
 	viewer.waitJS("the room's event stream", `document.body.dataset.live === "1"`)
 	viewer.clean("/live/s1")
 	before := viewer.text("#coins")
+	spentBefore, _, _ := strings.Cut(viewer.text("#level-next"), " ")
 	for range 3 {
 		viewer.do("send a rose", chromedp.Click(chromedp.CSS(`form[data-gift="rose"] button`)))
 		viewer.waitJS("the rose's answer", `!document.querySelector('form[data-gift="rose"] button').classList.contains("sending")`)
@@ -319,6 +323,11 @@ func TestBrowser(t *testing.T) {
 	if got, want := viewer.text("#coins"), groupCoins(t, before, -13); got != want {
 		t.Errorf("coins after 3 roses and a lollipop: %s, want %s", got, want)
 	}
+	// The level meter moved by the coins sent; the feed shows levels.
+	if got, want := viewer.text("#level-next"), groupCoins(t, spentBefore, 13)+" of "; !strings.HasPrefix(got, want) {
+		t.Errorf("the level meter after 13 coins: %q, want it to start %q", got, want)
+	}
+	viewer.waitJS("levels in the feed", `[...document.querySelectorAll("#feed li")].some(li => li.textContent.includes("Lv ") && li.textContent.includes("Viewer One"))`)
 	viewer.clean("sending gifts")
 	viewer.screenshot(dir, "live")
 
@@ -334,8 +343,16 @@ func TestBrowser(t *testing.T) {
 	overlay.waitJS("the lollipop alert", `[...document.querySelectorAll("#ov-alerts li")].some(li => li.textContent.includes("Lollipop"))`)
 	overlay.waitJS("the goal bar", `!document.getElementById("ov-goal").hidden && document.getElementById("ov-goal-num").textContent.includes("/ 5,000")`)
 	overlay.waitJS("the top gifter", `document.getElementById("ov-top-name").textContent.length > 0`)
+	overlay.waitJS("the sender's level", `[...document.querySelectorAll("#ov-alerts li .lv")].some(e => e.textContent.startsWith("Lv "))`)
 	overlay.clean("alerts")
 	overlay.screenshot(dir, "overlay")
+
+	// The creator's leaderboard of the day counts the room's gifts.
+	creator.open(s.URL + "/creator?stream=s1")
+	if got, want := strings.TrimSuffix(get(creator, "c1's board of the day", chromedp.Evaluate[string](boardJS)), " coins"), groupCoins(t, dayBefore, 13); got != want {
+		t.Errorf("Viewer One on c1's board of the day: %s coins, want %s", got, want)
+	}
+	creator.clean("/creator after the gifts")
 
 	// CSRF: a post without the token is refused, in the browser too, and
 	// buys nothing.

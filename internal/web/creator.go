@@ -33,7 +33,11 @@ type creatorData struct {
 	Wallet      *gifting.Wallet
 	Stream      *gifting.StreamView // the live stream; nil when not live
 	Top         []gifter
-	Overlay     string // the overlay URL, with its key
+	Boards      []creatorBoard // the creator's top gifters today, this week, of all time
+	Creators    []creatorRank  // the top creators of the week
+	Week        string         // that week, 2026-W48
+	MyRank      int            // the creator's rank among them; 0 when not in it
+	Overlay     string         // the overlay URL, with its key
 	Withdrawal  *cashout.Withdrawal
 	Withdrawals []*cashout.Withdrawal
 	Standing    *cashout.PayoutStanding
@@ -45,6 +49,53 @@ type creatorData struct {
 	HasCashout  bool
 	Idem        string
 	Charts      creatorJS
+}
+
+// creatorBoard is one of the creator's leaderboards.
+type creatorBoard struct {
+	ID, Title, Window string
+	Items             []gifter
+}
+
+// creatorRank is a line of the top creators of the week.
+type creatorRank struct {
+	Rank     int
+	UserID   string
+	Name     string
+	Diamonds string
+	Gifts    int64
+	Me       bool
+}
+
+// Leaderboard sizes on the dashboard.
+const (
+	boardTop    = 5
+	creatorsTop = 10
+)
+
+// boardsOf reads the creator's leaderboards and the top creators of the
+// week.
+func (s *server) boardsOf(ctx context.Context, d *creatorData) error {
+	for _, b := range []struct{ period, title string }{{gifting.PeriodDay, "Today"}, {gifting.PeriodWeek, "This week"}, {gifting.PeriodAll, "All time"}} {
+		v, err := s.svc.CreatorLeaderboard(ctx, d.User.ID, b.period, boardTop)
+		if err != nil {
+			return err
+		}
+		d.Boards = append(d.Boards, creatorBoard{ID: b.period, Title: b.title, Window: v.Window, Items: s.names.gifters(ctx, v.Items)})
+	}
+	top, err := s.svc.TopCreators(ctx, "current", creatorsTop)
+	if err != nil {
+		return err
+	}
+	d.Week = top.Week
+	for i, c := range top.Items {
+		me := c.CreatorID == d.User.ID
+		if me {
+			d.MyRank = i + 1
+		}
+		d.Creators = append(d.Creators, creatorRank{Rank: i + 1, UserID: c.CreatorID, Name: s.names.get(ctx, c.CreatorID), Diamonds: c.Diamonds, Gifts: c.Gifts, Me: me})
+	}
+	return nil
 }
 
 // creatorJS is what creator.js reads from the page: the chart series.
@@ -131,6 +182,10 @@ func (s *server) renderCreator(w http.ResponseWriter, r *http.Request, status in
 	if d.Stream != nil {
 		d.Top = s.names.gifters(ctx, d.Stream.TopGifters)
 		d.Overlay = s.overlayURL(r, d.Stream.ID, u.ID)
+	}
+	if err := s.boardsOf(ctx, &d); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if s.cfg.Cashout != nil {
 		if d.Standing, err = s.cfg.Cashout.GetStanding(ctx, u.ID); err != nil {

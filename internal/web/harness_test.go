@@ -109,7 +109,7 @@ func newSite(t testing.TB) *site {
 	t.Cleanup(hub.Close)
 	fx := money.NewLive(money.DefaultRates())
 	svc := gifting.NewService(gifting.Config{
-		Economy: econ, FX: fx, Read: db, Providers: []gifting.PaymentProvider{payments.Sandbox{}}, Publish: hub.Publish,
+		Economy: econ, FX: fx, Read: db, Boards: db, Providers: []gifting.PaymentProvider{payments.Sandbox{}}, Publish: hub.Publish,
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return batcher.Do(ctx, func(tx *sqlite.Tx) error { return op(tx) })
 		},

@@ -28,7 +28,9 @@ type liveData struct {
 	Coins      int64
 	Packages   []packageItem
 	Top        []gifter
-	Idem       string // the purchase form's idempotency token
+	Week       []gifter           // the creator's top gifters this ISO week
+	Level      *gifting.LevelView // the viewer's gifter level; nil without levels
+	Idem       string             // the purchase form's idempotency token
 	HasEvents  bool
 	StreakSecs int64
 	JS         liveJS
@@ -54,6 +56,10 @@ type liveJS struct {
 	StreakMS int64               `json:"streak_ms"`
 	Gifts    map[string]giftItem `json:"gifts"`
 	Events   string              `json:"events,omitempty"`
+	// The viewer's coins spent on gifts and the level thresholds, to move
+	// the level meter as they send.
+	Spent  int64   `json:"spent"`
+	Levels []int64 `json:"levels,omitempty"`
 }
 
 // activeGifts returns the catalog's sendable gifts, cheapest first.
@@ -137,6 +143,19 @@ func (s *server) renderLive(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	for _, g := range gifts {
 		d.JS.Gifts[g.ID] = g
+	}
+	week, err := s.svc.CreatorLeaderboard(ctx, st.CreatorID, gifting.PeriodWeek, liveTop)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Week = s.names.gifters(ctx, week.Items)
+	if levels := s.svc.Economy().Levels; levels.On() {
+		if d.Level, err = s.svc.Level(ctx, sess.User); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.JS.Spent, d.JS.Levels = d.Level.CoinsSpent, levels.Thresholds
 	}
 	if s.cfg.Events != nil {
 		d.JS.Events = "/live/" + url.PathEscape(id) + "/events"

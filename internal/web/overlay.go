@@ -19,18 +19,20 @@ type overlayOptions struct {
 	Alerts   bool   `json:"alerts"`
 	Goal     bool   `json:"goal"`
 	Top      bool   `json:"top"`
+	Levels   bool   `json:"levels"`
 	Theme    string `json:"theme"`
 	Duration int    `json:"duration"`
 	Target   int64  `json:"target"`
 }
 
-// parseOverlayOptions reads ?alerts=1&goal=1&top=1&theme=dark&duration=5
-// (&target=N): each part is on unless set to 0; theme is dark or light;
+// parseOverlayOptions reads ?alerts=1&goal=1&top=1&levels=1&theme=dark&duration=5
+// (&target=N): each part is on unless set to 0 (levels: the sender's gifter
+// level on alerts); theme is dark or light;
 // duration is how many seconds an alert stays (1–60); target is a coins
 // goal for the goal bar until the stream has a goal of its own.
 func parseOverlayOptions(q url.Values) overlayOptions {
 	on := func(k string) bool { return q.Get(k) != "0" && q.Get(k) != "false" }
-	o := overlayOptions{Alerts: on("alerts"), Goal: on("goal"), Top: on("top"), Theme: "dark", Duration: defaultAlertSecs}
+	o := overlayOptions{Alerts: on("alerts"), Goal: on("goal"), Top: on("top"), Levels: on("levels"), Theme: "dark", Duration: defaultAlertSecs}
 	if q.Get("theme") == "light" {
 		o.Theme = "light"
 	}

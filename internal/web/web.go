@@ -276,6 +276,7 @@ func (s *server) loadAssets() error {
 			return "/static/" + name + "?v=" + v, nil
 		},
 		"coins":    groupInt,
+		"add":      func(a, b int) int { return a + b },
 		"group":    groupDecimal,
 		"amount":   formatAmount,
 		"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },

@@ -240,8 +240,10 @@ func TestPages(t *testing.T) {
 		path string
 		want []string
 	}{
-		{viewer, "/live/s1", []string{"Ava&#39;s evening set", "Rose", "Galaxy", "Top gifters", "Viewer Two", "Buy coins", "web-usd-350"}},
-		{creator, "/creator?stream=s1", []string{"Ava Sings", "End stream", "/overlay/s1?", "Balances", "Earnings", "Withdraw", "Payout method", "Statements", "/creator/statements/"}},
+		{viewer, "/live/s1", []string{"Ava&#39;s evening set", "Rose", "Galaxy", "Top gifters", "Viewer Two", "Buy coins", "web-usd-350",
+			"Gifter level", `id="level-bar"`, "Ava Sings's top gifters this week"}},
+		{creator, "/creator?stream=s1", []string{"Ava Sings", "End stream", "/overlay/s1?", "Balances", "Earnings", "Withdraw", "Payout method", "Statements", "/creator/statements/",
+			"Your top gifters", "Today", "This week", "All time", "Top creators this week", "Ava Sings (you)", "Luca Cooks"}},
 		{creator, "/creator", []string{"Go live"}},
 		{admin, "/admin", []string{"Gift catalog", "Universe", "34999", "Coin packages", "web-usd-17500"}},
 		{admin, "/admin/users?id=v1", []string{"Viewer One", "Ban v1"}},

@@ -13,11 +13,11 @@ import (
 	"github.com/glint-economy/glint/internal/money"
 )
 
-// Leaderboards, gifter levels and stream goals: counters a batch sums in
-// memory and adds at flush with one upsert per table, rows in key order
-// (the order their locks are taken, as for the stream gifters), so that a
-// hot creator costs one row per period per batch and the sums of several
-// nodes add up. The reads a gift makes (the sender's coins spent, the
+// Gifter levels and stream goals: counters a batch sums in memory and adds
+// at flush with one upsert per table, rows in key order (the order their
+// locks are taken, as for the stream gifters), so that the sums of several
+// nodes add up. The creators' leaderboards are folded from the journal
+// (fold.go): nothing per gift on the write path. The reads a gift makes (the sender's coins spent, the
 // stream's goal) are learnt by the discovery run and read ahead with the
 // rest (prefetch.go); what a request is answered from them is as fresh as
 // the batch's read, the stored counters are exact.
@@ -46,8 +46,6 @@ const (
 	qPreGoals     = "SELECT stream_id, version, kind, gift_id, target, progress, updated_at FROM stream_goals WHERE stream_id = ANY($1)"
 )
 
-type creatorGifterKey struct{ creator, period, sender string }
-type creatorWeekKey struct{ week, creator string }
 type goalKey struct {
 	stream  string
 	version int64
@@ -55,10 +53,8 @@ type goalKey struct {
 
 // boards are a batch's sums, written at flush.
 type boards struct {
-	gifters map[creatorGifterKey]*gifting.StreamDelta
-	weeks   map[creatorWeekKey]*gifting.StreamDelta
-	spend   map[string]int64
-	goals   map[goalKey]int64
+	spend map[string]int64
+	goals map[goalKey]int64
 }
 
 // pendingBoards returns the batch's sums, nil before the first addition.
@@ -74,24 +70,10 @@ func (t *Tx) boards() *boards {
 	if b := t.pendingBoards(); b != nil {
 		return b
 	}
-	b := &boards{gifters: map[creatorGifterKey]*gifting.StreamDelta{}, weeks: map[creatorWeekKey]*gifting.StreamDelta{}, spend: map[string]int64{}, goals: map[goalKey]int64{}}
+	b := &boards{spend: map[string]int64{}, goals: map[goalKey]int64{}}
 	t.Remember("#boards", b)
 	t.onFlush("boards", func(pb *pgx.Batch) { t.queueBoards(pb, b) })
 	return b
-}
-
-// addDelta adds d to m[k], checked, undone with the request.
-func addDelta[K comparable](t *Tx, m map[K]*gifting.StreamDelta, k K, d gifting.StreamDelta) error {
-	cur := m[k]
-	if cur == nil {
-		cur = &gifting.StreamDelta{}
-		m[k] = cur
-	}
-	if err := cur.Add(d); err != nil {
-		return err
-	}
-	t.OnUndo(func() { cur.Sub(d) })
-	return nil
 }
 
 // addCount adds n to m[k], checked, undone with the request.
@@ -103,16 +85,6 @@ func addCount[K comparable](t *Tx, m map[K]int64, k K, n int64) error {
 	m[k] = v
 	t.OnUndo(func() { m[k] -= n })
 	return nil
-}
-
-// AddCreatorGifter implements gifting.Tx.
-func (t *Tx) AddCreatorGifter(ctx context.Context, creatorID, period, senderID string, d gifting.StreamDelta) error {
-	return addDelta(t, t.boards().gifters, creatorGifterKey{creatorID, period, senderID}, d)
-}
-
-// AddCreatorWeek implements gifting.Tx.
-func (t *Tx) AddCreatorWeek(ctx context.Context, week, creatorID string, d gifting.StreamDelta) error {
-	return addDelta(t, t.boards().weeks, creatorWeekKey{week, creatorID}, d)
 }
 
 // UserSpend implements gifting.Tx: the stored total plus the batch's
@@ -196,24 +168,6 @@ func (t *Tx) AddGoalProgress(ctx context.Context, streamID string, version, n in
 // table, then the goals' progress (a goal replaced meanwhile takes none).
 func (t *Tx) queueBoards(pb *pgx.Batch, b *boards) {
 	var rows [][]any
-	for k, d := range b.gifters {
-		if d.Gifts > 0 {
-			rows = append(rows, []any{k.creator, k.period, k.sender, d.Coins, d.Gifts})
-		}
-	}
-	if len(rows) > 0 {
-		pb.Queue(creatorGifterTable.insertSQL(), creatorGifterTable.arrays(rows)...)
-	}
-	rows = nil
-	for k, d := range b.weeks {
-		if d.Gifts > 0 {
-			rows = append(rows, []any{k.week, k.creator, d.Milli, d.Gifts})
-		}
-	}
-	if len(rows) > 0 {
-		pb.Queue(creatorWeekTable.insertSQL(), creatorWeekTable.arrays(rows)...)
-	}
-	rows = nil
 	for id, c := range b.spend {
 		if c > 0 {
 			rows = append(rows, []any{id, c})

@@ -401,7 +401,7 @@ func nullString(s string) any {
 }
 
 // flush writes the batch: transaction ids from the sequence in one round
-// trip, then every statement in one pipeline — balances (sorted, checked),
+// trip (holding the fold lock shared until commit, fold.go), then every statement in one pipeline — balances (sorted, checked),
 // idempotency records (first writer wins), journal, domain rows, counters.
 func (t *Tx) flush() error {
 	if t.dbErr != nil {
@@ -409,7 +409,7 @@ func (t *Tx) flush() error {
 	}
 	txs := t.Transactions()
 	if len(txs) > 0 {
-		rows, err := t.tx.Query(t.ctx, "SELECT nextval('transactions_id_seq') FROM generate_series(1, $1)", len(txs))
+		rows, err := t.tx.Query(t.ctx, qNextIDs, len(txs), foldLockID)
 		if err != nil {
 			return fmt.Errorf("postgres: transaction ids: %w", err)
 		}

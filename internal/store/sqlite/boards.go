@@ -11,9 +11,10 @@ import (
 	"github.com/glint-economy/glint/internal/money"
 )
 
-// Leaderboards, gifter levels and stream goals: counters a batch sums in
-// memory and writes at flush with one upsert per chunk of keys (a hot
-// creator costs one row per period per batch), like a stream's totals.
+// Gifter levels and stream goals: counters a batch sums in memory and
+// writes at flush with one upsert per chunk of keys, like a stream's
+// totals. The creators' leaderboards are folded from the journal
+// (FoldBoards): nothing per gift on the write path.
 
 var (
 	creatorGifterTable = table{name: "creator_gifters", cols: []string{"creator_id", "period", "sender_id", "coins", "gifts"},
@@ -31,7 +32,7 @@ var (
 
 // boardTables are the tables of this file; the writer prepares their
 // multi-row inserts with the others (insertTables).
-var boardTables = []table{creatorGifterTable, creatorWeekTable, userSpendTable, goalTable}
+var boardTables = []table{userSpendTable, goalTable}
 
 const (
 	qUserSpend   = "SELECT coins FROM user_spend WHERE user_id = ?"
@@ -99,8 +100,6 @@ func (t *Tx) loadStream(id string) (*gifting.Stream, error) {
 	return st, nil
 }
 
-type creatorGifterKey struct{ creator, period, sender string }
-type creatorWeekKey struct{ week, creator string }
 type goalKey struct {
 	stream  string
 	version int64
@@ -108,10 +107,8 @@ type goalKey struct {
 
 // boards are a batch's sums, written at flush.
 type boards struct {
-	gifters map[creatorGifterKey]*gifting.StreamDelta
-	weeks   map[creatorWeekKey]*gifting.StreamDelta
-	spend   map[string]int64
-	goals   map[goalKey]int64
+	spend map[string]int64
+	goals map[goalKey]int64
 }
 
 // pendingBoards returns the batch's sums, nil before the first addition.
@@ -127,24 +124,10 @@ func (t *Tx) boards() *boards {
 	if b := t.pendingBoards(); b != nil {
 		return b
 	}
-	b := &boards{gifters: map[creatorGifterKey]*gifting.StreamDelta{}, weeks: map[creatorWeekKey]*gifting.StreamDelta{}, spend: map[string]int64{}, goals: map[goalKey]int64{}}
+	b := &boards{spend: map[string]int64{}, goals: map[goalKey]int64{}}
 	t.Remember("#boards", b)
 	t.onFlush("boards", func() error { return t.flushBoards(b) })
 	return b
-}
-
-// addDelta adds d to m[k], checked, undone with the request.
-func addDelta[K comparable](t *Tx, m map[K]*gifting.StreamDelta, k K, d gifting.StreamDelta) error {
-	cur := m[k]
-	if cur == nil {
-		cur = &gifting.StreamDelta{}
-		m[k] = cur
-	}
-	if err := cur.Add(d); err != nil {
-		return err
-	}
-	t.OnUndo(func() { cur.Sub(d) })
-	return nil
 }
 
 // addCount adds n to m[k], checked, undone with the request.
@@ -156,16 +139,6 @@ func addCount[K comparable](t *Tx, m map[K]int64, k K, n int64) error {
 	m[k] = v
 	t.OnUndo(func() { m[k] -= n })
 	return nil
-}
-
-// AddCreatorGifter implements gifting.Tx.
-func (t *Tx) AddCreatorGifter(ctx context.Context, creatorID, period, senderID string, d gifting.StreamDelta) error {
-	return addDelta(t, t.boards().gifters, creatorGifterKey{creatorID, period, senderID}, d)
-}
-
-// AddCreatorWeek implements gifting.Tx.
-func (t *Tx) AddCreatorWeek(ctx context.Context, week, creatorID string, d gifting.StreamDelta) error {
-	return addDelta(t, t.boards().weeks, creatorWeekKey{week, creatorID}, d)
 }
 
 // UserSpend implements gifting.Tx: the stored total plus the batch's
@@ -248,25 +221,7 @@ func (t *Tx) AddGoalProgress(ctx context.Context, streamID string, version, n in
 // flushBoards writes the batch's sums and goals: one upsert per chunk of
 // rows, then each goal's progress (a goal replaced meanwhile takes none).
 func (t *Tx) flushBoards(b *boards) error {
-	rows := make([][]any, 0, len(b.gifters))
-	for k, d := range b.gifters {
-		if d.Gifts > 0 {
-			rows = append(rows, []any{k.creator, k.period, k.sender, d.Coins, d.Gifts})
-		}
-	}
-	if err := t.insertAll(creatorGifterTable, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
-	for k, d := range b.weeks {
-		if d.Gifts > 0 {
-			rows = append(rows, []any{k.week, k.creator, d.Milli, d.Gifts})
-		}
-	}
-	if err := t.insertAll(creatorWeekTable, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
+	rows := make([][]any, 0, len(b.spend))
 	for id, c := range b.spend {
 		if c > 0 {
 			rows = append(rows, []any{id, c})

@@ -24,6 +24,7 @@ func RunBoards[T gifting.Tx](t *testing.T, open Open[T]) {
 		fn   func(t *testing.T, b *boardsEnv[T])
 	}{
 		{"LeaderboardsAndLevels", testLeaderboards[T]},
+		{"FoldedFromTheJournal", testFold[T]},
 		{"FailedRequestsDoNotCount", testBoardsUndo[T]},
 		{"Goals", testGoals[T]},
 		{"GoalsReplacedInOneBatch", testGoalsInBatch[T]},
@@ -48,7 +49,7 @@ func newBoardsEnv[T gifting.Tx](t *testing.T, open Open[T]) *boardsEnv[T] {
 	b := &boardsEnv[T]{domain: newDomain(t, open)}
 	d := b.domain
 	d.svc = gifting.NewService(gifting.Config{
-		Economy: d.econ, FX: money.NewLive(money.DefaultRates()), Read: d.e.Read, Now: d.clock.Now,
+		Economy: d.econ, FX: money.NewLive(money.DefaultRates()), Read: d.e.Read, Now: d.clock.Now, Boards: folderOf(d.e.Read),
 		Providers: []gifting.PaymentProvider{payments.Sandbox{}},
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return d.batch.Do(ctx, func(w T) error { return op(w) })
@@ -169,6 +170,14 @@ func testLeaderboards[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
 		t.Fatal(err)
 	}
 
+	// The leaderboards are folded from the journal: nothing yet, then
+	// everything once folded.
+	if g, err := read.CreatorGifters(ctx, "c1", "all", 10); err != nil || len(g) != 0 {
+		t.Fatalf("c1's gifters before a fold: %+v %v", g, err)
+	}
+	if err := b.svc.SyncBoards(ctx); err != nil {
+		t.Fatal(err)
+	}
 	gifters := func(creator, period string, limit int) []gifting.Gifter {
 		t.Helper()
 		g, err := read.CreatorGifters(ctx, creator, period, limit)
@@ -281,8 +290,118 @@ func testLeaderboards[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
 	b.clean(t)
 }
 
-// testBoardsUndo: a request that added to every counter and then failed
-// leaves no trace, in a batch where another request's additions stay.
+// folderOf returns the engine's leaderboard folder (its reader is the engine).
+func folderOf(r gifting.Reader) gifting.BoardFolder {
+	f, _ := r.(gifting.BoardFolder)
+	return f
+}
+
+// testFold: the fold reads the journal in pages, passes over the other
+// transactions, counts every gift once however many folds run and however
+// many run at once.
+func testFold[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
+	b.world(t)
+	f := folderOf(b.e.Read)
+	if f == nil {
+		t.Fatal("the engine's reader does not fold the leaderboards")
+	}
+	// Gifts in separate batches, purchases (other transactions) between.
+	for i, g := range []gifting.SendGiftInput{send("s1", "v1", "rose", 1), send("s1", "v2", "rose", 2), send("s2", "v1", "lollipop", 1),
+		send("s1", "v1", "rose", 3), send("s2", "v3", "rose", 4)} {
+		if _, err := b.gift(g.StreamID, g.SenderID, g.GiftID, g.Quantity, ""); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			b.buy(t, "v3", 70)
+		}
+	}
+	folded, pages := 0, 0
+	for more := true; more; pages++ {
+		n, m, err := f.FoldBoards(ctx, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		folded, more = folded+n, m
+		if pages > 100 {
+			t.Fatal("the fold never ends")
+		}
+	}
+	if folded != 5 || pages < 3 {
+		t.Errorf("folded %d gifts in %d pages of 2 transactions, want 5 gifts in several pages", folded, pages)
+	}
+	want := map[string][]gifting.Gifter{
+		"c1": {{UserID: "v1", Coins: 4, Gifts: 2}, {UserID: "v2", Coins: 2, Gifts: 1}},
+		"c2": {{UserID: "v1", Coins: 10, Gifts: 1}, {UserID: "v3", Coins: 4, Gifts: 1}},
+	}
+	check := func(when string) {
+		t.Helper()
+		for c, w := range want {
+			for _, p := range []string{"all", "d:2025-06-01", "w:2025-W22"} {
+				if g, err := b.e.Read.CreatorGifters(ctx, c, p, 10); err != nil || !cmp.Equal(w, g) {
+					t.Errorf("%s: gifters of %s in %s: %+v %v, want %+v", when, c, p, g, err, w)
+				}
+			}
+		}
+		top := []gifting.CreatorRank{{CreatorID: "c2", Gifts: 2, Milli: 7000}, {CreatorID: "c1", Gifts: 3, Milli: 3000}}
+		if got, err := b.e.Read.TopCreators(ctx, "2025-W22", 10); err != nil || !cmp.Equal(top, got) {
+			t.Errorf("%s: creators of 2025-W22: %+v %v, want %+v", when, got, err, top)
+		}
+	}
+	check("after the fold")
+	if n, more, err := f.FoldBoards(ctx, 2); err != nil || n != 0 || more {
+		t.Errorf("a fold with nothing new: %d %v %v", n, more, err)
+	}
+	check("after a fold with nothing new")
+
+	// Folders racing one another (several nodes, or readers and the
+	// ticker) count each gift once.
+	for _, g := range []gifting.SendGiftInput{send("s1", "v2", "rose", 5), send("s1", "v3", "rose", 6), send("s2", "v2", "rose", 7)} {
+		if _, err := b.gift(g.StreamID, g.SenderID, g.GiftID, g.Quantity, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for more := true; more; {
+				n, m, err := f.FoldBoards(ctx, 1)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				more = m
+				mu.Lock()
+				total += n
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if total != 3 {
+		t.Errorf("racing folders folded %d gifts, want 3", total)
+	}
+	want["c1"] = []gifting.Gifter{{UserID: "v2", Coins: 7, Gifts: 2}, {UserID: "v3", Coins: 6, Gifts: 1}, {UserID: "v1", Coins: 4, Gifts: 2}}
+	want["c2"] = []gifting.Gifter{{UserID: "v1", Coins: 10, Gifts: 1}, {UserID: "v2", Coins: 7, Gifts: 1}, {UserID: "v3", Coins: 4, Gifts: 1}}
+	// milli: c1 3000 + (5+6)*500; c2 7000 + 7*500
+	wantTop := []gifting.CreatorRank{{CreatorID: "c1", Gifts: 5, Milli: 8500}, {CreatorID: "c2", Gifts: 3, Milli: 10500}}
+	for c, w := range want {
+		if g, err := b.e.Read.CreatorGifters(ctx, c, "all", 10); err != nil || !cmp.Equal(w, g) {
+			t.Errorf("after racing folds: gifters of %s: %+v %v, want %+v", c, g, err, w)
+		}
+	}
+	got, err := b.e.Read.TopCreators(ctx, "2025-W22", 10)
+	if err != nil || !cmp.Equal([]gifting.CreatorRank{wantTop[1], wantTop[0]}, got) {
+		t.Errorf("after racing folds: creators: %+v %v", got, err)
+	}
+	b.clean(t)
+}
+
+// testBoardsUndo: a request that added to the batch's counters and then
+// failed leaves no trace, in a batch where another request's additions stay.
 func testBoardsUndo[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
 	b.world(t)
 	if _, _, err := b.svc.SetGoal(ctx, gifting.Idem{}, gifting.SetGoalInput{StreamID: "s1", Kind: gifting.GoalCoins, Target: 100}); err != nil {
@@ -291,15 +410,6 @@ func testBoardsUndo[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
 	refused := errors.New("refused after counting")
 	add := func(coins int64, fail bool) func(T) error {
 		return func(w T) error {
-			d := gifting.StreamDelta{Gifts: 1, Coins: coins}
-			for _, p := range []string{"all", "d:2025-06-01", "w:2025-W22"} {
-				if err := w.AddCreatorGifter(ctx, "c1", p, "v1", d); err != nil {
-					return err
-				}
-			}
-			if err := w.AddCreatorWeek(ctx, "2025-W22", "c1", gifting.StreamDelta{Gifts: 1, Milli: coins * 500}); err != nil {
-				return err
-			}
 			if err := w.AddUserSpend(ctx, "v1", coins); err != nil {
 				return err
 			}
@@ -336,15 +446,6 @@ func testBoardsUndo[T gifting.Tx](t *testing.T, b *boardsEnv[T]) {
 	}
 	if diff := cmp.Diff([]int64{7, 7, 7, 7, 12, 12}, seen); diff != "" {
 		t.Errorf("what the batch saw (-want +got):\n%s", diff)
-	}
-	one := []gifting.Gifter{{UserID: "v1", Coins: 12, Gifts: 2}}
-	for _, p := range []string{"all", "d:2025-06-01", "w:2025-W22"} {
-		if g, err := b.e.Read.CreatorGifters(ctx, "c1", p, 10); err != nil || !cmp.Equal(one, g) {
-			t.Errorf("gifters of c1 in %s: %+v %v, want %+v", p, g, err, one)
-		}
-	}
-	if top, err := b.e.Read.TopCreators(ctx, "2025-W22", 10); err != nil || !cmp.Equal([]gifting.CreatorRank{{CreatorID: "c1", Gifts: 2, Milli: 6000}}, top) {
-		t.Errorf("creators of 2025-W22: %+v %v", top, err)
 	}
 	if s, err := b.e.Read.UserSpend(ctx, "v1"); err != nil || s != 12 {
 		t.Errorf("v1 spent %d %v, want 12", s, err)

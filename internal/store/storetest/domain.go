@@ -104,7 +104,7 @@ func newDomainWith[T gifting.Tx](t *testing.T, open Open[T], econ *economy.Econo
 	b.Start()
 	t.Cleanup(b.Stop)
 	svc := gifting.NewService(gifting.Config{
-		Economy: econ, FX: money.NewLive(money.DefaultRates()), Read: e.Read, Now: clock.Now,
+		Economy: econ, FX: money.NewLive(money.DefaultRates()), Read: e.Read, Now: clock.Now, Boards: folderOf(e.Read),
 		Providers: append([]gifting.PaymentProvider{payments.Sandbox{}}, providers...),
 		Write: func(ctx context.Context, op func(gifting.Tx) error) error {
 			return b.Do(ctx, func(w T) error { return op(w) })

@@ -15,6 +15,24 @@
     status.classList.toggle("bad", !!bad);
   }
 
+  // showLevel moves the level meter after the viewer sent coins' worth.
+  let spent = Number(d.spent) || 0;
+  function showLevel(level, added) {
+    const n = $("level-n"), bar = $("level-bar"), next = $("level-next");
+    if (!n || !d.levels) return;
+    spent += Number(added) || 0;
+    if (level) n.textContent = level;
+    const lv = Number(n.textContent);
+    if (lv < d.levels.length) {
+      const at = d.levels[lv];
+      if (bar) { bar.max = at; bar.value = spent; }
+      next.textContent = g.fmt(spent) + " of " + g.fmt(at) + " coins to level " + (lv + 1);
+    } else {
+      if (bar) bar.remove();
+      next.textContent = "The top level: " + g.fmt(spent) + " coins sent.";
+    }
+  }
+
   function comboFor(gift) {
     const now = Date.now();
     let c = combos[gift.id];
@@ -60,6 +78,7 @@
         return;
       }
       coins.textContent = g.fmt(j.sender_coins_after);
+      showLevel(j.sender_level, j.coins);
       const n = j.combo ? j.combo.count : j.quantity;
       showCount(form, j.combo ? j.combo.count : 0);
       say("Sent " + gift.name + (n > 1 ? " ×" + n : "") + ".");
@@ -96,7 +115,9 @@
     }
     const li = g.el("li", { "data-combo": x.combo ? x.combo.id : false },
       g.badge(x.gift_id, gift.name, "sm"),
-      g.el("span", {}, g.el("strong", {}, x.sender_name || x.sender_id), " sent " + gift.name),
+      g.el("span", {},
+        x.sender_level ? g.el("span", { class: "lv", title: "Gifter level " + x.sender_level }, "Lv " + x.sender_level) : "",
+        g.el("strong", {}, x.sender_name || x.sender_id), " sent " + gift.name),
       g.el("span", { class: "x" }, "×" + count));
     feed.prepend(li);
     while (feed.children.length > maxFeed) feed.lastElementChild.remove();

@@ -59,6 +59,7 @@
     const ic = span("icon h" + hue(x.gift_id), icon(gift.name));
     ic.setAttribute("aria-hidden", "true");
     const text = document.createElement("span");
+    if (o.levels && x.sender_level) text.append(span("lv", "Lv " + x.sender_level), " ");
     text.append(span("who", x.sender_name || x.sender_id), span("what", " sent " + gift.name));
     li.append(ic, text, span("x", "×" + count));
     alerts.prepend(li);

@@ -1,0 +1,147 @@
+package gifting
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The creators' leaderboards (a creator's gifters of the day, the ISO week
+// and all time; the creators' diamonds of the week) are folded from the
+// journal rather than written by every gift: an engine keeps a watermark in
+// the journal, and a fold reads the gift transactions after it, sums them
+// (BoardSums), adds the sums to the counters and moves the watermark, in
+// one transaction. A gift costs the write path nothing for them; a
+// leaderboard read first folds what this node committed since the last
+// fold (Service.SyncBoards, coalesced between readers), so it sees every
+// gift acknowledged before it on this node, and `glint serve` folds every
+// second for the other nodes' gifts.
+
+// BoardFolder is the engine's side of the fold.
+type BoardFolder interface {
+	// FoldBoards folds at most limit journal transactions after the
+	// watermark into the leaderboards, in one transaction, and reports
+	// how many gifts it folded and whether more transactions wait. Every
+	// transaction it passes over is committed: on an engine with several
+	// writers it waits out the writes in flight first.
+	FoldBoards(ctx context.Context, limit int) (gifts int, more bool, err error)
+}
+
+// foldLimit bounds the journal transactions one fold transaction reads.
+const foldLimit = 10000
+
+// CreatorGifterKey is one counter of a creator's gifters: Period is
+// "all", "d:2026-11-25" (a UTC day) or "w:2026-W48" (an ISO week, UTC).
+type CreatorGifterKey struct{ Creator, Period, Sender string }
+
+// CreatorWeekKey is one counter of the creators' diamonds: Week is written
+// "2026-W48".
+type CreatorWeekKey struct{ Week, Creator string }
+
+// BoardSums are the leaderboard counters of a run of gifts, summed per key.
+type BoardSums struct {
+	Gifters map[CreatorGifterKey]StreamDelta // Gifts, Coins
+	Weeks   map[CreatorWeekKey]StreamDelta   // Gifts, Milli
+}
+
+// NewBoardSums returns empty sums.
+func NewBoardSums() *BoardSums {
+	return &BoardSums{Gifters: map[CreatorGifterKey]StreamDelta{}, Weeks: map[CreatorWeekKey]StreamDelta{}}
+}
+
+// Add counts one gift: coins spent by sender, milli diamonds (thousandths)
+// received by creator, at the gift's time.
+func (b *BoardSums) Add(creator, sender string, coins, milli int64, at time.Time) error {
+	p := periodsAt(at)
+	for _, period := range [...]string{PeriodAll, p.dayKey, p.weekKey} {
+		k := CreatorGifterKey{creator, period, sender}
+		d := b.Gifters[k]
+		if err := d.Add(StreamDelta{Gifts: 1, Coins: coins}); err != nil {
+			return fmt.Errorf("gifting: gifters of %s: %w", creator, err)
+		}
+		b.Gifters[k] = d
+	}
+	k := CreatorWeekKey{p.week, creator}
+	d := b.Weeks[k]
+	if err := d.Add(StreamDelta{Gifts: 1, Milli: milli}); err != nil {
+		return fmt.Errorf("gifting: week of %s: %w", creator, err)
+	}
+	b.Weeks[k] = d
+	return nil
+}
+
+// Rows returns the sums as table rows: gifters (creator, period, sender,
+// coins, gifts) and weeks (week, creator, milli, gifts).
+func (b *BoardSums) Rows() (gifters, weeks [][]any) {
+	gifters = make([][]any, 0, len(b.Gifters))
+	for k, d := range b.Gifters {
+		gifters = append(gifters, []any{k.Creator, k.Period, k.Sender, d.Coins, d.Gifts})
+	}
+	weeks = make([][]any, 0, len(b.Weeks))
+	for k, d := range b.Weeks {
+		weeks = append(weeks, []any{k.Week, k.Creator, d.Milli, d.Gifts})
+	}
+	return gifters, weeks
+}
+
+// folder coalesces folds: a sync waits for a fold that started after it
+// was called, and readers arriving together share one.
+type folder struct {
+	engine BoardFolder
+	sem    chan struct{} // held by the running fold
+	// started and done count folds, under sem.
+	started, done uint64
+}
+
+func newFolder(e BoardFolder) *folder {
+	return &folder{engine: e, sem: make(chan struct{}, 1)}
+}
+
+// sync returns once a fold that started after the call has finished.
+func (f *folder) sync(ctx context.Context) error {
+	// Read the count of folds started so far under the semaphore, so that
+	// a fold running now (which may have missed what the caller committed)
+	// does not count.
+	select {
+	case f.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	want := f.started + 1
+	<-f.sem
+	select {
+	case f.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-f.sem }()
+	if f.done >= want {
+		return nil // another caller's fold started after us and finished
+	}
+	f.started++
+	for {
+		_, more, err := f.engine.FoldBoards(ctx, foldLimit)
+		if err != nil {
+			return fmt.Errorf("gifting: fold the leaderboards: %w", err)
+		}
+		if !more {
+			break
+		}
+	}
+	f.done = f.started
+	return nil
+}
+
+// SyncBoards folds the gifts committed since the last fold into the
+// creators' leaderboards (a no-op without an engine folder). Readers call it
+// before reading; `glint serve` calls it every second.
+func (s *Service) SyncBoards(ctx context.Context) error {
+	return s.syncBoards(ctx)
+}
+
+func (s *Service) syncBoards(ctx context.Context) error {
+	if s.folder == nil {
+		return nil
+	}
+	return s.folder.sync(ctx)
+}
