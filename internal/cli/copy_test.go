@@ -79,6 +79,8 @@ func seedHistory(t *testing.T, path string) (giftKey gifting.Idem, giftIn giftin
 		_, _, err := svc.SendGift(ctx, gifting.Idem{Key: fmt.Sprint("g", i), Hash: "h"}, gifting.SendGiftInput{StreamID: "s-c" + fmt.Sprint(1+i%2), SenderID: v, GiftID: "love-bang", Quantity: 1})
 		must(err)
 	}
+	// The leaderboards hold these gifts; the ones below wait for a fold.
+	must(svc.SyncBoards(ctx))
 	_, _, err = svc.PutGift(ctx, gifting.Idem{}, gifting.PutGiftInput{ID: "rose", Name: "Rose", Coins: 2, Streakable: true, Actor: "admin"})
 	must(err)
 	var batch []gifting.BatchGift
@@ -168,6 +170,13 @@ func TestCopyRoundTrip(t *testing.T) {
 	va, e1 := src.Setting(ctx, "user_token_secret", nil)
 	vb, e2 := dst.Setting(ctx, "user_token_secret", nil)
 	same("setting", va, vb, e1, e2)
+	// The fold goes on where the source's stopped: fold both, and each
+	// gift is counted once on either side.
+	for _, db := range []store{src, dst} {
+		if _, _, err := db.FoldBoards(ctx, 10000); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []string{"c1", "c2"} {
 		a, e1 := src.CreatorGifters(ctx, c, "all", 10)
 		b, e2 := dst.CreatorGifters(ctx, c, "all", 10)
@@ -187,6 +196,12 @@ func TestCopyRoundTrip(t *testing.T) {
 	same("goal", ga, gb, e1, e2)
 	if ga == nil || ga.Progress == 0 || len(wa) == 0 {
 		t.Errorf("nothing to compare: goal %+v, creators %+v", ga, wa)
+	}
+	// c1: v1 3 roses and a love bang, v2 a love bang (folded before the
+	// copy); v3 5 roses at 2 coins (folded after it, on either side).
+	c1 := []gifting.Gifter{{UserID: "v1", Coins: 28, Gifts: 2}, {UserID: "v2", Coins: 25, Gifts: 1}, {UserID: "v3", Coins: 10, Gifts: 5}}
+	if g, err := dst.CreatorGifters(ctx, "c1", "all", 10); err != nil || !cmp.Equal(c1, g) {
+		t.Errorf("c1's gifters on the copy: %+v %v, want %+v", g, err, c1)
 	}
 
 	// The copy is live: an idempotency key replays its first answer, and new

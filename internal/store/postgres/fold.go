@@ -38,7 +38,7 @@ func (db *DB) FoldBoards(ctx context.Context, limit int) (gifts int, more bool, 
 			return err
 		}
 		if !called {
-			high = 0
+			high-- // nextval will return last_value itself (a fresh or setval'd sequence)
 		}
 		return nil
 	})
