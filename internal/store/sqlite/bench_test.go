@@ -92,3 +92,74 @@ func BenchmarkGiftBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFoldBoards measures the leaderboards' fold: 10,000 gifts from
+// 1,000 senders to 50 creators, folded into the creators' boards in pages
+// of 10,000 journal transactions (the gifts are sent with the timer
+// stopped).
+func BenchmarkFoldBoards(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	svc := benchService(b, db)
+	if _, err := svc.SyncCatalog(ctx); err != nil {
+		b.Fatal(err)
+	}
+	const viewers, creators, perRound = 1000, 50, 10000
+	for i := 0; i < viewers; i++ {
+		v := fmt.Sprintf("v%d", i)
+		if _, _, err := svc.PutUser(ctx, gifting.Idem{}, gifting.PutUserInput{ID: v, DisplayName: v, AgeVerified: true}); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := svc.Purchase(ctx, gifting.Idem{Key: v, Hash: "x"}, gifting.PurchaseInput{UserID: v, PackageID: "web-usd-17500"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < creators; i++ {
+		c := fmt.Sprintf("c%d", i)
+		if _, _, err := svc.PutUser(ctx, gifting.Idem{}, gifting.PutUserInput{ID: c, DisplayName: c, AgeVerified: true}); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := svc.StartStream(ctx, gifting.Idem{}, gifting.StartStreamInput{ID: "s" + c, CreatorID: c}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seq := 0
+	folded := 0
+	for b.Loop() {
+		b.StopTimer()
+		for sent := 0; sent < perRound; sent += 500 {
+			gifts := make([]gifting.BatchGift, 500)
+			for i := range gifts {
+				seq++
+				gifts[i] = gifting.BatchGift{
+					Idem:  gifting.Idem{Key: fmt.Sprintf("k%d", seq), Hash: "h"},
+					Input: gifting.SendGiftInput{StreamID: fmt.Sprintf("sc%d", seq%creators), SenderID: fmt.Sprintf("v%d", (seq*7)%viewers), GiftID: "rose", Quantity: 1},
+				}
+			}
+			for _, r := range svc.SendGifts(ctx, gifts) {
+				if r.Err != nil {
+					b.Fatal(r.Err)
+				}
+			}
+		}
+		b.StartTimer()
+		for more := true; more; {
+			n, m, err := db.FoldBoards(ctx, perRound)
+			if err != nil {
+				b.Fatal(err)
+			}
+			folded, more = folded+n, m
+		}
+	}
+	if folded != seq {
+		b.Fatalf("folded %d gifts of %d", folded, seq)
+	}
+	b.ReportMetric(float64(folded)/b.Elapsed().Seconds(), "gifts/s")
+}
