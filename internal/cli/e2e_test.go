@@ -369,6 +369,14 @@ func TestEndToEnd(t *testing.T) {
 	if logs := p.logs(); !strings.Contains(logs, `"msg":"shutting down"`) {
 		t.Errorf("no shutdown log line:\n%s", logs)
 	}
+	// Credentials never reach the log: not the API key (nor its secret
+	// part, after the id), not the user tokens.
+	_, secret, _ := strings.Cut(strings.TrimPrefix(admin, "glk_"), "_")
+	for name, cred := range map[string]string{"the admin key": admin, "its secret": secret, "v1's token": v1, "c1's token": c1} {
+		if strings.Contains(p.logs(), cred) {
+			t.Errorf("%s is in the server's log", name)
+		}
+	}
 
 	code, stdout, stderr = runGlint(t, bin, "verify", "--db", db)
 	if code != 0 || !strings.Contains(stdout, "ledger OK") {
