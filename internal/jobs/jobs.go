@@ -145,6 +145,15 @@ func newClient[TTx any](driver riverdriver.Driver[TTx], cfg Config, poll time.Du
 		FetchPollInterval: poll,
 		FetchCooldown:     min(poll, 100*time.Millisecond),
 		MaxAttempts:       20,
+		// A job that was running when its node died (kill -9, a crash) is
+		// retried once it is older than this; River's default is an hour,
+		// which held a creator's payout (and the periodic jobs, unique
+		// while running) that long after a crash. Every job stops at
+		// JobTimeout, so nothing alive is taken over, and every job is
+		// safe to run again (the payout's provider call is idempotent by
+		// withdrawal id).
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: 5 * time.Minute,
 	}
 	if !cfg.InsertOnly {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
