@@ -2,7 +2,9 @@
 # The whole test suite: lint, then `go test ./...` with the fuzz seed corpora.
 # PostgreSQL tests run against a throwaway cluster this script starts on
 # 127.0.0.1 (see scripts/pg.sh) and stops on exit. With
-# GLINT_REQUIRE_POSTGRES=1 (CI) a PostgreSQL test that cannot run fails.
+# GLINT_REQUIRE_POSTGRES=1 (CI) a PostgreSQL test that cannot run fails, and
+# with GLINT_REQUIRE_ROOT_FAULTS=1 (CI) so do the fault tests that need root
+# (a tmpfs that fills up, a PostgreSQL cluster stopped under load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -37,7 +38,25 @@ type DB struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt // prepared on the write connection
 	jobs  JobInserter
+
+	// failed is the last write transaction that failed to begin, write or
+	// commit (a full disk, an I/O error); Ping clears it once its probe
+	// write commits. (A transaction that commits without writing a page, as
+	// a batch of replays does, proves nothing.)
+	failed atomic.Pointer[writeFailure]
 }
+
+// writeFailure is a write transaction that failed.
+type writeFailure struct {
+	at  time.Time
+	err error
+}
+
+// writeHoldDown is how long after a failed write Ping says not ready without
+// trying a write. On a full disk the last few bytes of room take a one-page
+// probe but not a batch: without the pause readiness would flicker while
+// every real write fails.
+const writeHoldDown = time.Second
 
 // Options configure Open.
 type Options struct {
@@ -104,10 +123,38 @@ func (db *DB) Close() error {
 // Path returns the database file.
 func (db *DB) Path() string { return db.path }
 
-// Ping checks that the database answers (readiness).
+// Ping checks that the database answers (readiness). After a write
+// transaction failed (a full disk, an I/O error) it also writes: for a
+// second after the failure it fails at once, then it rewrites the header's
+// user_version with its own value — a page written and synced, nothing
+// changed. So a node whose writes fail is not ready until the database takes
+// a write again, and is ready again as soon as it does, with no other
+// traffic needed. Its error is the read's, the failed write's or the probe's.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	if err := db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return err
+	}
+	f := db.failed.Load()
+	if f == nil {
+		return nil
+	}
+	if ago := time.Since(f.at); ago < writeHoldDown {
+		return fmt.Errorf("sqlite: a write failed %v ago: %w", ago.Round(time.Millisecond), f.err)
+	}
+	err := db.withWriteTx(ctx, func(tx *sql.Tx) error {
+		var v int64
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: writes fail: %w", err)
+	}
+	db.failed.CompareAndSwap(f, nil) // unless a write failed meanwhile
+	return nil
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
@@ -186,7 +233,13 @@ func (db *DB) prepareWriter(ctx context.Context) error {
 
 // withWriteTx is the one place that begins a write transaction (BEGIN
 // IMMEDIATE through the DSN). fn's error rolls back; otherwise it commits.
+// A failure is remembered for Ping.
 func (db *DB) withWriteTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			db.failed.Store(&writeFailure{at: time.Now(), err: err})
+		}
+	}()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
