@@ -121,7 +121,9 @@ type Config struct {
 	PlatformEd25519 ed25519.PublicKey
 	Issuer          string
 	Audience        string
-	// KeyCacheTTL bounds how long a key lookup is reused (revocation delay).
+	// KeyCacheTTL is how long a key lookup is reused, which delays a
+	// revocation as long. 0 (what glint serve uses): every request looks its
+	// key up (one primary-key read), so a revoked key is refused at once.
 	KeyCacheTTL time.Duration
 	Now         func() time.Time
 }
@@ -143,9 +145,6 @@ type cachedKey struct {
 func New(cfg Config) *Authenticator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-	if cfg.KeyCacheTTL == 0 {
-		cfg.KeyCacheTTL = 5 * time.Second
 	}
 	return &Authenticator{cfg: cfg, cache: map[string]cachedKey{}}
 }
@@ -172,11 +171,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (Princi
 func (a *Authenticator) apiKey(ctx context.Context, secret string) (Principal, error) {
 	h := HashKey(secret)
 	now := a.cfg.Now()
-	a.mu.RLock()
-	c, ok := a.cache[h]
-	a.mu.RUnlock()
-	if ok && now.Before(c.expires) {
-		return c.p, c.err
+	if a.cfg.KeyCacheTTL > 0 {
+		a.mu.RLock()
+		c, ok := a.cache[h]
+		a.mu.RUnlock()
+		if ok && now.Before(c.expires) {
+			return c.p, c.err
+		}
 	}
 	k, err := a.cfg.Keys.APIKeyByHash(ctx, h)
 	var p Principal
@@ -189,6 +190,9 @@ func (a *Authenticator) apiKey(ctx context.Context, secret string) (Principal, e
 		err = ErrBadCredentials
 	default:
 		p = Principal{Scope: k.Scope, KeyID: k.ID}
+	}
+	if a.cfg.KeyCacheTTL <= 0 {
+		return p, err
 	}
 	a.mu.Lock()
 	if len(a.cache) > 10000 {
