@@ -79,6 +79,7 @@ var copyTables = []copyTable{
 	{"catalog_gifts", []string{"gift_id", "version", "name", "coins", "streakable", "diamond_rate", "active"}, []int{cText, cInt, cText, cInt, cBool, cText, cBool}},
 	{"gifts", []string{"id", "stream_id", "sender_id", "creator_id", "gift_id", "catalog_version", "quantity", "unit_coins", "coins", "milli", "combo_id", "combo_count", "created_at"},
 		[]int{cText, cText, cText, cText, cText, cInt, cInt, cInt, cInt, cInt, cTextNull, cIntNull, cTime}},
+	{"gift_claws", []string{"gift_id", "coins"}, []int{cText, cInt}},
 	{"combos", []string{"stream_id", "combo_id", "sender_id", "gift_id", "count", "last_at", "ended"}, []int{cText, cText, cText, cText, cInt, cTime, cBool}},
 	{"purchases", []string{"id", "user_id", "provider", "package_id", "channel", "coins", "price", "currency", "status", "checkout_url", "created_at", "provider_ref", "refunded", "dispute", "reversed_coins"},
 		[]int{cText, cText, cText, cText, cText, cInt, cInt, cText, cText, cText, cTime, cText, cInt, cText, cInt}},

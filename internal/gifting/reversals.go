@@ -288,7 +288,7 @@ func (s *Service) reverse(ctx context.Context, tx Tx, p *Purchase, u *User, gift
 			}
 		}
 		if short > 0 && s.econ.Reversal.ClawBackDiamonds {
-			claws, err := clawbacks(gifts, short)
+			claws, err := clawbacks(ctx, tx, gifts, short)
 			if err != nil {
 				return err
 			}
@@ -315,40 +315,62 @@ type clawback struct {
 	milli   int64
 }
 
+// clawChunk is how many gifts clawbacks asks the claws of at once.
+const clawChunk = 100
+
 // clawbacks attributes coins spent to the buyer's gifts, newest first, and
-// returns the diamonds each creator received for them (each gift's share
-// rounded down to the milli-diamond), by creator in id order.
-func clawbacks(gifts []HistoryEntry, coins int64) ([]clawback, error) {
+// returns the diamonds each creator received for them (each attribution's
+// share rounded down to the milli-diamond), by creator in id order. A gift
+// is attributed only the coins of it no earlier reversal took (Tx.GiftClaws),
+// and what it is attributed now is recorded (Tx.AddGiftClaw): each gift is
+// clawed back at most once in all, and a creator never pays for another
+// creator's gift.
+func clawbacks(ctx context.Context, tx Tx, gifts []HistoryEntry, coins int64) ([]clawback, error) {
 	by := map[string]int64{}
 	left := coins
-	for _, g := range gifts {
-		if left == 0 {
-			break
+	for start := 0; start < len(gifts) && left > 0; start += clawChunk {
+		chunk := gifts[start:min(start+clawChunk, len(gifts))]
+		ids := make([]string, len(chunk))
+		for i, g := range chunk {
+			ids[i] = g.Ref
 		}
-		var spent, milli int64
-		for _, p := range g.Postings {
-			var err error
-			switch p.Asset {
-			case money.Coin:
-				spent, err = money.Add(spent, p.Amount)
-			case money.Diamond:
-				milli, err = money.Add(milli, p.Amount)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if spent <= 0 {
-			continue
-		}
-		covered := min(spent, left)
-		left -= covered
-		share, err := floorMulDiv(milli, covered, spent)
+		done, err := tx.GiftClaws(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
-		if by[g.Counterparty], err = money.Add(by[g.Counterparty], share); err != nil {
-			return nil, err
+		for _, g := range chunk {
+			if left == 0 {
+				break
+			}
+			var spent, milli int64
+			for _, p := range g.Postings {
+				var err error
+				switch p.Asset {
+				case money.Coin:
+					spent, err = money.Add(spent, p.Amount)
+				case money.Diamond:
+					milli, err = money.Add(milli, p.Amount)
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+			avail := spent - done[g.Ref]
+			if spent <= 0 || avail <= 0 {
+				continue
+			}
+			covered := min(avail, left)
+			left -= covered
+			if err := tx.AddGiftClaw(ctx, g.Ref, covered); err != nil {
+				return nil, err
+			}
+			share, err := floorMulDiv(milli, covered, spent)
+			if err != nil {
+				return nil, err
+			}
+			if by[g.Counterparty], err = money.Add(by[g.Counterparty], share); err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := make([]clawback, 0, len(by))

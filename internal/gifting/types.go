@@ -206,6 +206,11 @@ type Tx interface {
 	StreamGoal(ctx context.Context, streamID string) (*StreamGoal, error) // nil when none; progress includes the batch's
 	PutStreamGoal(ctx context.Context, g *StreamGoal) error
 	AddGoalProgress(ctx context.Context, streamID string, version, n int64) error
+	// GiftClaws returns the coins of each gift (by gift record id) already
+	// attributed to a refund or chargeback, including the batch's additions
+	// (absent: none); AddGiftClaw adds to a gift's (reversals.go).
+	GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64, error)
+	AddGiftClaw(ctx context.Context, giftID string, coins int64) error
 }
 
 // Reader is what the read-side use cases need; it reads committed data.

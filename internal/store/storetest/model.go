@@ -165,6 +165,7 @@ type mGift struct {
 	sender, creator string
 	coins, milli    int64
 	at              time.Time
+	clawed          int64 // coins already attributed to a reversal
 }
 
 type mWithdrawal struct {
@@ -289,17 +290,20 @@ func (m *econModel) reverse(p *mPurchase) {
 		m.move(recv, ledger.CoinsIssued, short) // a debt: the receivable goes negative
 		u.restriction = gifting.RestrictionCoinDebt
 		// The spent coins are traced to the buyer's most recent gifts
-		// since the purchase; the diamonds they gave are clawed back from
-		// each creator's pending diamonds, the rest as a receivable.
+		// since the purchase, each only for the coins of it no earlier
+		// reversal took (a gift is clawed back at most once in all); the
+		// diamonds they gave are clawed back from each creator's pending
+		// diamonds, the rest as a receivable.
 		owed := map[string]int64{}
 		left := short
 		for i := len(m.gifts) - 1; i >= 0 && left > 0; i-- {
-			g := m.gifts[i]
-			if g.sender != u.id || g.at.Before(p.at) {
+			g := &m.gifts[i]
+			if g.sender != u.id || g.at.Before(p.at) || g.clawed >= g.coins {
 				continue
 			}
-			covered := min(g.coins, left)
+			covered := min(g.coins-g.clawed, left)
 			left -= covered
+			g.clawed += covered
 			owed[g.creator] += g.milli * covered / g.coins
 		}
 		for c, milli := range owed {

@@ -28,6 +28,7 @@ func RunTrust[T cashout.Tx](t *testing.T, open Open[T]) {
 		{"LaunderingWithinHoldingPeriod", testLaunderingPending[T]},
 		{"LaunderingAfterPayout", testLaunderingPaid[T]},
 		{"RefundsPartialRepeatedOutOfOrder", testRefunds[T]},
+		{"ClawbacksEachGiftOnce", testClawbacksOnce[T]},
 		{"ConcurrentDeliveriesCreditOnce", testConcurrentDeliveries[T]},
 		{"GiftVelocity", testVelocity[T]},
 		{"ReviewHoldOnNewAccounts", testReviewHold[T]},
@@ -422,6 +423,125 @@ func testRefunds[T cashout.Tx](t *testing.T, open Open[T]) {
 	}
 	mustClean(t, c.e)
 	c.booksReconcile(t)
+}
+
+// testClawbacksOnce: two reversals never attribute the same gift twice. A
+// buyer buys 70 coins (A) and gifts them to X, buys 70 more (B) and gifts
+// them to Y; B then A are charged back: Y's gift answers for B, X's for A,
+// each creator is clawed back exactly the 35 diamonds of their own gift.
+// Charged back the other way round, A takes the newest gift (Y's) and B
+// finds nothing left to claw: Y still pays only for its own gift. And a
+// partial refund then a chargeback of one purchase share its gifts out
+// without clawing one twice.
+func testClawbacksOnce[T cashout.Tx](t *testing.T, open Open[T]) {
+	pending := func(u string) ledger.AccountID { return ledger.UserAccount(u, ledger.PurposeDiamondsPending) }
+	recv := func(u string) ledger.AccountID { return ledger.UserAccount(u, ledger.PurposeDiamondsReceivable) }
+	// setup: the two purchases and gifts; a holding period, so that the
+	// diamonds a creator is clawed back come out of its pending ones.
+	setup := func(t *testing.T) *cashoutEnv[T] {
+		c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
+		c.user(t, "buyer")
+		for _, id := range []string{"X", "Y"} {
+			c.creator(t, id, "US", 0)
+			c.live(t, "s-"+id, id)
+		}
+		for _, step := range []struct{ ref, creator string }{{"a", "X"}, {"b", "Y"}} {
+			c.clock.Advance(time.Second)
+			c.cardBuy(t, "buyer", 70, step.ref)
+			c.clock.Advance(time.Second)
+			if _, err := c.gift("s-"+step.creator, "buyer", "rose", 70, ""); err != nil { // 70 coins → 35 diamonds
+				t.Fatal(err)
+			}
+		}
+		for _, id := range []string{"X", "Y"} {
+			if got := c.bal(t, pending(id)); got != 35000 {
+				t.Fatalf("%s holds %d milli-diamonds pending, want 35,000", id, got)
+			}
+		}
+		return c
+	}
+	chargeback := func(t *testing.T, c *cashoutEnv[T], ref string) {
+		t.Helper()
+		got := c.event(t, gifting.PaymentEvent{ID: "evt_cb_" + ref, Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_" + ref})
+		if got.Dispute != "open" || got.ReversedCoins != 70 {
+			t.Fatalf("chargeback of %s: %+v", ref, got)
+		}
+	}
+
+	t.Run("NewestFirst", func(t *testing.T) {
+		c := setup(t)
+		chargeback(t, c, "b")
+		if c.bal(t, pending("Y")) != 0 || c.bal(t, recv("Y")) != 0 || c.bal(t, pending("X")) != 35000 {
+			t.Fatalf("after B: Y pending %d receivable %d, X pending %d", c.bal(t, pending("Y")), c.bal(t, recv("Y")), c.bal(t, pending("X")))
+		}
+		chargeback(t, c, "a")
+		for _, id := range []string{"X", "Y"} {
+			if p, r := c.bal(t, pending(id)), c.bal(t, recv(id)); p != 0 || r != 0 {
+				t.Errorf("%s: pending %d, receivable %d: want its own 35 diamonds clawed back, no more", id, p, r)
+			}
+		}
+		if c.bal(t, ledger.CoinsOf("buyer")) != 0 || c.bal(t, ledger.UserAccount("buyer", ledger.PurposeCoinsReceivable)) != -140 {
+			t.Fatal("the buyer's coins")
+		}
+		mustClean(t, c.e)
+		c.booksReconcile(t)
+	})
+	t.Run("OldestFirst", func(t *testing.T) {
+		c := setup(t)
+		chargeback(t, c, "a")
+		chargeback(t, c, "b")
+		if p, r := c.bal(t, pending("Y")), c.bal(t, recv("Y")); p != 0 || r != 0 {
+			t.Errorf("Y: pending %d, receivable %d: want its own 35 diamonds clawed back, no more", p, r)
+		}
+		if p, r := c.bal(t, pending("X")), c.bal(t, recv("X")); p != 35000 || r != 0 {
+			t.Errorf("X: pending %d, receivable %d: its gift is older than B and was not A's newest", p, r)
+		}
+		if c.bal(t, ledger.UserAccount("buyer", ledger.PurposeCoinsReceivable)) != -140 {
+			t.Fatal("the buyer's coins")
+		}
+		mustClean(t, c.e)
+		c.booksReconcile(t)
+	})
+	t.Run("PartialRefundThenChargeback", func(t *testing.T) {
+		c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
+		c.user(t, "v")
+		for _, id := range []string{"X", "Y"} {
+			c.creator(t, id, "US", 0)
+			c.live(t, "s-"+id, id)
+		}
+		c.cardBuy(t, "v", 700, "p")
+		c.clock.Advance(time.Second)
+		if _, err := c.gift("s-X", "v", "rose", 500, ""); err != nil { // 250 diamonds
+			t.Fatal(err)
+		}
+		c.clock.Advance(time.Second)
+		if _, err := c.gift("s-Y", "v", "rose", 200, ""); err != nil { // 100 diamonds
+			t.Fatal(err)
+		}
+		// Refund 2.00 of 9.99: ⌈700 × 200 / 999⌉ = 141 coins, all spent:
+		// traced to Y's gift (the newest), 141 of its 200 coins →
+		// ⌊100,000 × 141 / 200⌋ = 70,500 milli-diamonds.
+		got := c.event(t, gifting.PaymentEvent{ID: "evt_r", Kind: gifting.PaymentRefunded, ProviderRef: "pi_p", Refunded: 200})
+		if got.ReversedCoins != 141 || c.bal(t, pending("Y")) != 29500 || c.bal(t, pending("X")) != 250000 {
+			t.Fatalf("after the refund: %+v, Y pending %d, X pending %d", got, c.bal(t, pending("Y")), c.bal(t, pending("X")))
+		}
+		// The chargeback takes the other 559: the last 59 of Y's gift,
+		// then all 500 of X's.
+		got = c.event(t, gifting.PaymentEvent{ID: "evt_cb", Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_p"})
+		if got.ReversedCoins != 700 {
+			t.Fatalf("after the chargeback: %+v", got)
+		}
+		for _, id := range []string{"X", "Y"} {
+			if p, r := c.bal(t, pending(id)), c.bal(t, recv(id)); p != 0 || r != 0 {
+				t.Errorf("%s: pending %d, receivable %d: want exactly its own gift clawed back", id, p, r)
+			}
+		}
+		if c.bal(t, ledger.UserAccount("v", ledger.PurposeCoinsReceivable)) != -700 {
+			t.Fatal("the buyer's coins")
+		}
+		mustClean(t, c.e)
+		c.booksReconcile(t)
+	})
 }
 
 // testConcurrentDeliveries: five deliveries of one event at once, and the

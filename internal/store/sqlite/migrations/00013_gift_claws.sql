@@ -1,0 +1,11 @@
+-- +goose Up
+-- The coins of each gift already attributed to a refund or chargeback of
+-- its sender's purchases (their diamonds were clawed back): a later
+-- reversal attributes only the rest, so that no gift is clawed back twice.
+CREATE TABLE gift_claws (
+    gift_id TEXT PRIMARY KEY,
+    coins   INTEGER NOT NULL CHECK (coins > 0)
+) STRICT, WITHOUT ROWID;
+
+-- +goose Down
+DROP TABLE gift_claws;
