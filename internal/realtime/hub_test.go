@@ -89,7 +89,9 @@ func TestSeedLeaderboard(t *testing.T) {
 // streak.end is sent once.
 func TestStreakEndOnce(t *testing.T) {
 	t.Parallel()
-	const idle, grace = 100 * time.Millisecond, 20 * time.Millisecond
+	// Long enough that a loaded machine's scheduling delays (hundreds of
+	// milliseconds under CI load) cannot reorder the steps below.
+	const idle, grace = time.Second, 100 * time.Millisecond
 	tests := []struct {
 		name   string
 		events func(h *realtime.Hub) // after a gift of combo k (count 1)
@@ -103,9 +105,12 @@ func TestStreakEndOnce(t *testing.T) {
 		}, realtime.EndExplicit, 1},
 		{"idle", func(h *realtime.Hub) {}, realtime.EndIdle, 1},
 		{"extended, then idle", func(h *realtime.Hub) {
-			time.Sleep(idle / 2)
+			// Extended half a second before the first timer is due, then
+			// sent again after it was due and half a second before the
+			// second one is.
+			time.Sleep(idle * 6 / 10)
 			h.Publish(giftEvent("s", "v1", 1, "k", 3))
-			time.Sleep(idle / 2) // the first timer would have fired by now
+			time.Sleep(idle * 6 / 10) // the first timer would have fired by now
 			h.Publish(giftEvent("s", "v1", 1, "k", 4))
 		}, realtime.EndIdle, 4},
 		{"explicit after idle", func(h *realtime.Hub) {
