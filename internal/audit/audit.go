@@ -398,6 +398,11 @@ func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
 			if err != nil {
 				return nil, fmt.Errorf("audit: trusted proxy %q: %w", s, err)
 			}
+			if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+				// Peers are compared unmapped (parseHost), as single
+				// addresses are listed: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+			}
 			out = append(out, p.Masked())
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/glint-economy/glint/internal/gifting"
 )
@@ -67,7 +68,8 @@ func (m Method) Masked() string {
 		if local == "" {
 			return "PayPal"
 		}
-		return "PayPal " + local[:1] + "***@" + domain
+		_, n := utf8.DecodeRuneInString(local) // the first character, not a byte of it
+		return "PayPal " + local[:n] + "***@" + domain
 	case MethodBank:
 		if m.IBAN != "" && len(m.IBAN) > 8 {
 			return "Bank " + m.IBAN[:4] + " **** " + m.IBAN[len(m.IBAN)-4:]

@@ -11,9 +11,11 @@ package economy
 import (
 	"bytes"
 	_ "embed"
+	"encoding"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -282,7 +284,86 @@ func decodeError(b []byte, err error) error {
 		}
 		return &FieldError{Field: fieldAt(b, row, de.Key()), Line: row, Message: msg}
 	}
-	return fmt.Errorf("economy: %w", err)
+	// The decoder passes a value that is not a TOML string (period = -1) to
+	// UnmarshalText without saying where it was: find it.
+	if fe := textValueError(b, err); fe != nil {
+		return fe
+	}
+	return &FieldError{Message: err.Error()}
+}
+
+// textFields maps the keys whose values are read by UnmarshalText
+// (durations, amounts, decimals), without indices ("gifts.diamond_rate"),
+// to their type.
+var textFields = func() map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			switch {
+			case reflect.PointerTo(ft).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()):
+				out[prefix+name] = ft
+			case ft.Kind() == reflect.Struct:
+				walk(ft, prefix+name+".")
+			}
+		}
+	}
+	walk(reflect.TypeFor[Economy](), "")
+	return out
+}()
+
+// textValueError returns a *FieldError for the first value of a text field
+// (textFields), in the file's order, that is not a TOML string and that
+// the field's UnmarshalText refuses, with err's message; nil if none.
+func textValueError(b []byte, err error) *FieldError {
+	var p unstable.Parser
+	p.Reset(b)
+	var found *FieldError
+	var visit func(kv *unstable.Node, prefix string)
+	visit = func(kv *unstable.Node, prefix string) {
+		path := joinKey(prefix, kv.Key())
+		v := kv.Value()
+		switch v.Kind {
+		case unstable.String:
+		case unstable.InlineTable:
+			for it := v.Children(); found == nil && it.Next(); {
+				visit(it.Node(), path)
+			}
+		case unstable.Array:
+			for it := v.Children(); found == nil && it.Next(); {
+				if el := it.Node(); el.Kind == unstable.InlineTable {
+					for c := el.Children(); found == nil && c.Next(); {
+						visit(c.Node(), path)
+					}
+				}
+			}
+		default:
+			t, ok := textFields[path]
+			if ok && reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText(v.Data) != nil {
+				line := nodeLine(&p, kv)
+				found = &FieldError{Field: fieldAt(b, line, strings.Split(path, ".")), Line: line, Message: err.Error()}
+			}
+		}
+	}
+	prefix := ""
+	for found == nil && p.NextExpression() {
+		switch n := p.Expression(); n.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			prefix = joinKey("", n.Key())
+		case unstable.KeyValue:
+			visit(n, prefix)
+		}
+	}
+	return found
 }
 
 // fieldLine returns the line of a field path ("gifts[3].coins") in a TOML

@@ -86,7 +86,8 @@ func LoadRates(path string) (*Rates, error) {
 //
 // It is strict: an unknown key, an unknown or lower-case currency code, a rate
 // that is not a plain positive decimal string (no sign, exponent or float), a
-// base rate other than 1, or a malformed date is an error naming the key.
+// base rate other than 1, a malformed date, or no rate but the base's is an
+// error naming the key.
 func ParseRates(b []byte) (*Rates, error) {
 	var doc ratesDoc
 	dec := toml.NewDecoder(bytes.NewReader(b)).DisallowUnknownFields()
@@ -136,6 +137,9 @@ func ParseRates(b []byte) (*Rates, error) {
 			return nil, fmt.Errorf("fx: %s: the base currency's rate must be 1, got %s", field, s)
 		}
 		r.rates[Asset(code)] = d
+	}
+	if len(r.rates) == 1 {
+		return nil, fmt.Errorf("fx: rates: the table lists no rate but the base's (%s)", r.Base)
 	}
 	return r, nil
 }

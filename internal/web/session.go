@@ -334,7 +334,10 @@ type loginData struct {
 
 // safeNext keeps a post-sign-in destination on this site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	// A browser drops tabs and newlines from a URL ("/\t/evil" is
+	// "//evil", another site): refuse every control character.
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < ' ' || r == 0x7f }) {
 		return ""
 	}
 	return next
