@@ -37,7 +37,9 @@ type PaymentEvent struct {
 
 // giftsSince returns the gifts a refund or chargeback of p may claw back:
 // the buyer's gifts sent since the purchase, newest first, enough of them to
-// cover the purchase's coins (the most a reversal takes back).
+// cover the purchase's coins (the most a reversal takes back) with coins no
+// earlier reversal clawed back (as committed when read; the reversal's
+// transaction reads the claws again).
 func (s *Service) giftsSince(ctx context.Context, p *Purchase) ([]HistoryEntry, error) {
 	var out []HistoryEntry
 	var coins, before int64
@@ -47,12 +49,22 @@ func (s *Service) giftsSince(ctx context.Context, p *Purchase) ([]HistoryEntry, 
 			return nil, err
 		}
 		out = append(out, page...)
+		ids := make([]string, len(page))
+		for i, g := range page {
+			ids[i] = g.Ref
+		}
+		clawed, err := s.read.GiftClaws(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
 		for _, g := range page {
+			spent := int64(0)
 			for _, po := range g.Postings {
 				if po.Asset == money.Coin {
-					coins = min(coins+po.Amount, p.Coins) // bounded: no overflow
+					spent = min(spent+po.Amount, p.Coins) // bounded: no overflow
 				}
 			}
+			coins = min(coins+max(spent-clawed[g.Ref], 0), p.Coins)
 		}
 		if len(page) < 500 {
 			break

@@ -223,6 +223,9 @@ type Reader interface {
 	Catalog(ctx context.Context) ([]CatalogGift, error) // current version of every gift
 	Combo(ctx context.Context, streamID, comboID string) (*Combo, error)
 	History(ctx context.Context, userID string, f HistoryFilter) ([]HistoryEntry, error)
+	// GiftClaws returns the coins of each gift already clawed back by a
+	// reversal (committed), for the gifts that have any.
+	GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64, error)
 	PurchaseByID(ctx context.Context, id string) (*Purchase, error)                     // ledger.ErrNotFound
 	PurchaseByRef(ctx context.Context, provider, ref string) (*Purchase, error)         // ledger.ErrNotFound
 	UsersByStatus(ctx context.Context, status string, before time.Time) ([]User, error) // status changed before

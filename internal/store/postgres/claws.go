@@ -146,3 +146,28 @@ func (t *Tx) queueClaws(b *pgx.Batch, c *claws) {
 		return nil
 	})
 }
+
+// GiftClaws implements gifting.Reader: the committed claws.
+func (db *DB) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(giftIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, qGiftClaws, giftIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: gift claws: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("postgres: gift claws: %w", err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: gift claws: %w", err)
+	}
+	return out, nil
+}

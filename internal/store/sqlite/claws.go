@@ -114,3 +114,34 @@ func (t *Tx) flushClaws(c *claws) error {
 	sort.Slice(rows, func(i, j int) bool { return rows[i][0].(string) < rows[j][0].(string) })
 	return t.insertAll(giftClawTable, rows)
 }
+
+// GiftClaws implements gifting.Reader: the committed claws.
+func (db *DB) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for len(giftIDs) > 0 {
+		chunk := giftIDs[:min(len(giftIDs), 500)]
+		giftIDs = giftIDs[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := db.read.QueryContext(ctx, "SELECT gift_id, coins FROM gift_claws WHERE gift_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: gift claws: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: gift claws: %w", err)
+			}
+			out[id] = n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: gift claws: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -502,6 +502,49 @@ func testClawbacksOnce[T cashout.Tx](t *testing.T, open Open[T]) {
 		mustClean(t, c.e)
 		c.booksReconcile(t)
 	})
+	// More gifts since a purchase than one page of history, the newest of
+	// them already clawed back: the reversal reads on until the gifts not
+	// yet taken cover it.
+	t.Run("ManyGiftsSince", func(t *testing.T) {
+		c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
+		c.user(t, "v")
+		for _, id := range []string{"X", "Y"} {
+			c.creator(t, id, "US", 0)
+			c.live(t, "s-"+id, id)
+		}
+		roses := func(creator string) { // 350 gifts of one rose
+			for n := 0; n < 350; n += 50 {
+				batch := make([]gifting.BatchGift, 50)
+				for i := range batch {
+					batch[i] = gifting.BatchGift{Input: gifting.SendGiftInput{StreamID: "s-" + creator, SenderID: "v", GiftID: "rose", Quantity: 1}}
+				}
+				for _, r := range c.svc.SendGifts(ctx, batch) {
+					if r.Err != nil {
+						t.Fatal(r.Err)
+					}
+				}
+			}
+		}
+		c.cardBuy(t, "v", 350, "a")
+		c.clock.Advance(time.Second)
+		roses("X")
+		c.clock.Advance(time.Second)
+		c.cardBuy(t, "v", 350, "b")
+		c.clock.Advance(time.Second)
+		roses("Y")
+		for _, ref := range []string{"b", "a"} {
+			got := c.event(t, gifting.PaymentEvent{ID: "evt_cb_" + ref, Kind: gifting.PaymentDisputeOpened, ProviderRef: "pi_" + ref})
+			if got.ReversedCoins != 350 {
+				t.Fatalf("chargeback of %s: %+v", ref, got)
+			}
+		}
+		for _, id := range []string{"X", "Y"} {
+			if p, r := c.bal(t, pending(id)), c.bal(t, recv(id)); p != 0 || r != 0 {
+				t.Errorf("%s: pending %d, receivable %d: want its own 175 diamonds clawed back, no more, no less", id, p, r)
+			}
+		}
+		mustClean(t, c.e)
+	})
 	t.Run("PartialRefundThenChargeback", func(t *testing.T) {
 		c := newTrustEnv(t, open, economyWith(t, "holding_period_days = 0", "holding_period_days = 7"))
 		c.user(t, "v")
