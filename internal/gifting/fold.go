@@ -3,6 +3,7 @@ package gifting
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,10 +13,11 @@ import (
 // the journal, and a fold reads the gift transactions after it, sums them
 // (BoardSums), adds the sums to the counters and moves the watermark, in
 // one transaction. A gift costs the write path nothing for them; a
-// leaderboard read first folds what this node committed since the last
-// fold (Service.SyncBoards, coalesced between readers), so it sees every
-// gift acknowledged before it on this node, and `glint serve` folds every
-// second for the other nodes' gifts.
+// leaderboard read first folds when a gift was committed through this node
+// since the last fold (coalesced between readers; no write at all
+// otherwise), so it sees every gift acknowledged before it on this node,
+// and `glint serve` folds every second (Service.SyncBoards) for the other
+// nodes' gifts.
 
 // BoardFolder is the engine's side of the fold.
 type BoardFolder interface {
@@ -87,28 +89,27 @@ func (b *BoardSums) Rows() (gifters, weeks [][]any) {
 // folder coalesces folds: a sync waits for a fold that started after it
 // was called, and readers arriving together share one.
 type folder struct {
-	engine BoardFolder
-	sem    chan struct{} // held by the running fold
-	// started and done count folds, under sem.
-	started, done uint64
+	engine  BoardFolder
+	sem     chan struct{} // held by the running fold
+	started atomic.Uint64 // folds begun (incremented under sem)
+	done    uint64        // folds finished, under sem
+	dirty   atomic.Bool   // a gift committed through this node since the last fold began
 }
 
 func newFolder(e BoardFolder) *folder {
-	return &folder{engine: e, sem: make(chan struct{}, 1)}
+	f := &folder{engine: e, sem: make(chan struct{}, 1)}
+	f.dirty.Store(true) // what other nodes or an earlier run left
+	return f
 }
 
-// sync returns once a fold that started after the call has finished.
-func (f *folder) sync(ctx context.Context) error {
-	// Read the count of folds started so far under the semaphore, so that
-	// a fold running now (which may have missed what the caller committed)
-	// does not count.
-	select {
-	case f.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+// sync returns once a fold that started after the call has finished; with
+// onlyDirty, at once when no gift was committed through this node since
+// the last fold began (what this node's readers must see).
+func (f *folder) sync(ctx context.Context, onlyDirty bool) error {
+	if onlyDirty && !f.dirty.Load() {
+		return nil
 	}
-	want := f.started + 1
-	<-f.sem
+	want := f.started.Load() + 1 // a fold running now may have missed the caller's gifts
 	select {
 	case f.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -118,30 +119,46 @@ func (f *folder) sync(ctx context.Context) error {
 	if f.done >= want {
 		return nil // another caller's fold started after us and finished
 	}
-	f.started++
+	n := f.started.Add(1)
+	f.dirty.Store(false)
 	for {
 		_, more, err := f.engine.FoldBoards(ctx, foldLimit)
 		if err != nil {
+			f.dirty.Store(true)
 			return fmt.Errorf("gifting: fold the leaderboards: %w", err)
 		}
 		if !more {
 			break
 		}
 	}
-	f.done = f.started
+	f.done = n
 	return nil
 }
 
-// SyncBoards folds the gifts committed since the last fold into the
-// creators' leaderboards (a no-op without an engine folder). Readers call it
-// before reading; `glint serve` calls it every second.
+// SyncBoards folds the gifts committed since the last fold, through any
+// node, into the creators' leaderboards (a no-op without an engine folder).
+// `glint serve` calls it every second.
 func (s *Service) SyncBoards(ctx context.Context) error {
-	return s.syncBoards(ctx)
+	if s.folder == nil {
+		return nil
+	}
+	return s.folder.sync(ctx, false)
 }
 
+// syncBoards is what a leaderboard read calls first: a fold when a gift was
+// committed through this node since the last one began, so the read sees
+// every gift acknowledged here; nothing (not even a write transaction)
+// otherwise.
 func (s *Service) syncBoards(ctx context.Context) error {
 	if s.folder == nil {
 		return nil
 	}
-	return s.folder.sync(ctx)
+	return s.folder.sync(ctx, true)
+}
+
+// giftCommitted marks the leaderboards stale on this node.
+func (s *Service) giftCommitted() {
+	if s.folder != nil {
+		s.folder.dirty.Store(true)
+	}
 }

@@ -259,6 +259,7 @@ func (s *Service) sendGift(ctx context.Context, tx Tx, in SendGiftInput) (*GiftR
 		res.Combo = &ComboInfo{ID: combo.ComboID, Count: combo.Count}
 	}
 	tx.AfterCommit(func() {
+		s.giftCommitted()
 		s.publish(Event{StreamID: st.ID, Type: "gift", Data: res})
 		if post.goal != nil {
 			s.publish(Event{StreamID: st.ID, Type: "goal", Data: post.goal})

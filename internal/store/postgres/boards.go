@@ -276,23 +276,7 @@ func (t *Tx) seedBoards(p *prefetch) {
 
 // CreatorGifters implements gifting.Reader.
 func (db *DB) CreatorGifters(ctx context.Context, creatorID, period string, limit int) ([]gifting.Gifter, error) {
-	rows, err := db.pool.Query(ctx, `SELECT sender_id, coins, gifts FROM creator_gifters WHERE creator_id = $1 AND period = $2 ORDER BY coins DESC, sender_id LIMIT $3`, creatorID, period, limit)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: creator gifters: %w", err)
-	}
-	defer rows.Close()
-	var out []gifting.Gifter
-	for rows.Next() {
-		var g gifting.Gifter
-		if err := rows.Scan(&g.UserID, &g.Coins, &g.Gifts); err != nil {
-			return nil, fmt.Errorf("postgres: creator gifters: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: creator gifters: %w", err)
-	}
-	return out, nil
+	return collectGifters("creator gifters")(db.pool.Query(ctx, `SELECT sender_id, coins, gifts FROM creator_gifters WHERE creator_id = $1 AND period = $2 ORDER BY coins DESC, sender_id LIMIT $3`, creatorID, period, limit))
 }
 
 // TopCreators implements gifting.Reader.

@@ -75,22 +75,9 @@ func (t *Tx) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64,
 // gift with none).
 func (t *Tx) loadClaws(ids []string) error {
 	t.db.pointReads.Add(1)
-	rows, err := t.tx.Query(t.ctx, qGiftClaws, ids)
+	got, err := collectClaws(t.tx.Query(t.ctx, qGiftClaws, ids))
 	if err != nil {
-		return t.fail(fmt.Errorf("postgres: gift claws: %w", err))
-	}
-	defer rows.Close()
-	got := map[string]int64{}
-	for rows.Next() {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return t.fail(fmt.Errorf("postgres: gift claws: %w", err))
-		}
-		got[id] = n
-	}
-	if err := rows.Err(); err != nil {
-		return t.fail(fmt.Errorf("postgres: gift claws: %w", err))
+		return t.fail(err)
 	}
 	for _, id := range ids {
 		t.Remember("gift-claw:"+id, got[id])
@@ -149,15 +136,19 @@ func (t *Tx) queueClaws(b *pgx.Batch, c *claws) {
 
 // GiftClaws implements gifting.Reader: the committed claws.
 func (db *DB) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64, error) {
-	out := map[string]int64{}
 	if len(giftIDs) == 0 {
-		return out, nil
+		return map[string]int64{}, nil
 	}
-	rows, err := db.pool.Query(ctx, qGiftClaws, giftIDs)
+	return collectClaws(db.pool.Query(ctx, qGiftClaws, giftIDs))
+}
+
+// collectClaws reads the rows of qGiftClaws: coins clawed per gift.
+func collectClaws(rows pgx.Rows, err error) (map[string]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: gift claws: %w", err)
 	}
 	defer rows.Close()
+	out := map[string]int64{}
 	for rows.Next() {
 		var id string
 		var n int64

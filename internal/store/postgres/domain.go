@@ -687,23 +687,30 @@ func (db *DB) StreamTotals(ctx context.Context, id string) (gifting.StreamTotals
 
 // TopGifters implements gifting.Reader.
 func (db *DB) TopGifters(ctx context.Context, streamID string, limit int) ([]gifting.Gifter, error) {
-	rows, err := db.pool.Query(ctx, `SELECT sender_id, coins, gifts FROM stream_gifters WHERE stream_id = $1 ORDER BY coins DESC, sender_id LIMIT $2`, streamID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: top gifters: %w", err)
-	}
-	defer rows.Close()
-	var out []gifting.Gifter
-	for rows.Next() {
-		var g gifting.Gifter
-		if err := rows.Scan(&g.UserID, &g.Coins, &g.Gifts); err != nil {
-			return nil, fmt.Errorf("postgres: top gifters: %w", err)
+	return collectGifters("top gifters")(db.pool.Query(ctx, `SELECT sender_id, coins, gifts FROM stream_gifters WHERE stream_id = $1 ORDER BY coins DESC, sender_id LIMIT $2`, streamID, limit))
+}
+
+// collectGifters returns a reader of (user, coins, gifts) rows; what names
+// the board in errors.
+func collectGifters(what string) func(pgx.Rows, error) ([]gifting.Gifter, error) {
+	return func(rows pgx.Rows, err error) ([]gifting.Gifter, error) {
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %s: %w", what, err)
 		}
-		out = append(out, g)
+		defer rows.Close()
+		var out []gifting.Gifter
+		for rows.Next() {
+			var g gifting.Gifter
+			if err := rows.Scan(&g.UserID, &g.Coins, &g.Gifts); err != nil {
+				return nil, fmt.Errorf("postgres: %s: %w", what, err)
+			}
+			out = append(out, g)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("postgres: %s: %w", what, err)
+		}
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: top gifters: %w", err)
-	}
-	return out, nil
 }
 
 // Catalog implements gifting.Reader.

@@ -272,20 +272,7 @@ func scanGoal(r scanner) (*gifting.StreamGoal, error) {
 
 // CreatorGifters implements gifting.Reader.
 func (db *DB) CreatorGifters(ctx context.Context, creatorID, period string, limit int) ([]gifting.Gifter, error) {
-	rows, err := db.read.QueryContext(ctx, qCreatorTop, creatorID, period, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: creator gifters: %w", err)
-	}
-	defer rows.Close()
-	var out []gifting.Gifter
-	for rows.Next() {
-		var g gifting.Gifter
-		if err := rows.Scan(&g.UserID, &g.Coins, &g.Gifts); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return db.queryGifters(ctx, "creator gifters", qCreatorTop, creatorID, period, limit)
 }
 
 // TopCreators implements gifting.Reader.

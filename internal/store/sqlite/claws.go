@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -62,26 +64,13 @@ func (t *Tx) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64,
 // loadClaws reads the stored claws of ids into the batch's cache (0 for a
 // gift with none).
 func (t *Tx) loadClaws(ids []any) error {
-	s, err := t.stmt("SELECT gift_id, coins FROM gift_claws WHERE gift_id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")")
+	s, err := t.stmt(clawsQuery(len(ids)))
 	if err != nil {
 		return err
 	}
-	rows, err := s.QueryContext(t.ctx, ids...)
+	got, err := scanClaws(s.QueryContext(t.ctx, ids...))
 	if err != nil {
-		return fmt.Errorf("sqlite: gift claws: %w", err)
-	}
-	defer rows.Close()
-	got := map[string]int64{}
-	for rows.Next() {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return fmt.Errorf("sqlite: gift claws: %w", err)
-		}
-		got[id] = n
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: gift claws: %w", err)
+		return err
 	}
 	for _, id := range ids {
 		t.Remember("gift-claw:"+id.(string), got[id.(string)])
@@ -125,23 +114,37 @@ func (db *DB) GiftClaws(ctx context.Context, giftIDs []string) (map[string]int64
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := db.read.QueryContext(ctx, "SELECT gift_id, coins FROM gift_claws WHERE gift_id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+")", args...)
+		got, err := scanClaws(db.read.QueryContext(ctx, clawsQuery(len(chunk)), args...))
 		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, got)
+	}
+	return out, nil
+}
+
+// clawsQuery reads the claws of n gifts.
+func clawsQuery(n int) string {
+	return "SELECT gift_id, coins FROM gift_claws WHERE gift_id IN (" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+}
+
+// scanClaws reads the rows of clawsQuery: coins clawed per gift.
+func scanClaws(rows *sql.Rows, err error) (map[string]int64, error) {
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: gift claws: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
 			return nil, fmt.Errorf("sqlite: gift claws: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlite: gift claws: %w", err)
-			}
-			out[id] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("sqlite: gift claws: %w", err)
-		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: gift claws: %w", err)
 	}
 	return out, nil
 }

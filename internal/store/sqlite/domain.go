@@ -458,16 +458,22 @@ func (db *DB) StreamTotals(ctx context.Context, id string) (gifting.StreamTotals
 
 // TopGifters implements gifting.Reader.
 func (db *DB) TopGifters(ctx context.Context, streamID string, limit int) ([]gifting.Gifter, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT sender_id, coins, gifts FROM stream_gifters WHERE stream_id = ? ORDER BY coins DESC, sender_id LIMIT ?`, streamID, limit)
+	return db.queryGifters(ctx, "top gifters", `SELECT sender_id, coins, gifts FROM stream_gifters WHERE stream_id = ? ORDER BY coins DESC, sender_id LIMIT ?`, streamID, limit)
+}
+
+// queryGifters reads (user, coins, gifts) rows; what names the board in
+// errors.
+func (db *DB) queryGifters(ctx context.Context, what, query string, args ...any) ([]gifting.Gifter, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: top gifters: %w", err)
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []gifting.Gifter
 	for rows.Next() {
 		var g gifting.Gifter
 		if err := rows.Scan(&g.UserID, &g.Coins, &g.Gifts); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
 		}
 		out = append(out, g)
 	}
